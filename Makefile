@@ -1,0 +1,156 @@
+# homesetup: GNU make build. Respects CC CFLAGS CPPFLAGS LDFLAGS PREFIX LIBDIR DESTDIR (Gentoo QA rules).
+#   make                  library + CLI, in tree (libhomesetup/libhomesetup.so.0, bin/homesetup)
+#   make check            unit (cmocka), CLI (bats) and conformance tests; ends with "N passed, N failed"
+#   make check SANITIZE=1 the same, built with ASan+UBSan into build-san/
+#   make fuzz / fuzz-smoke   libFuzzer targets (clang), built into build-fuzz/
+#   make bench            throughput figures with same-run baselines
+#   make install / uninstall
+
+VERSION    := 0.1.0
+SOVERSION  := 0
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS    ?= -O2 -g
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR   ?= $(PREFIX)/share
+MANDIR    ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR   ?=
+
+ifeq ($(SANITIZE),1)
+B := build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B := .
+SAN_FLAGS :=
+endif
+O := $(B)/.obj
+
+# Libraries the library links against (pkg-config names), and iniparser, which has no .pc everywhere.
+LIB_PKGS := json-c
+CLI_PKGS := json-c
+PKG_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(CLI_PKGS))
+LIB_LIBS    = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS))
+CLI_LIBS    = $(shell $(PKG_CONFIG) --libs $(CLI_PKGS))
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+        -Wundef -Wvla -Wno-unused-parameter -Werror=implicit-function-declaration
+HS_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilibhomesetup $(SAN_FLAGS)
+LIB_CFLAGS := $(HS_CFLAGS) -fPIC -fvisibility=hidden
+HS_LDFLAGS := $(SAN_FLAGS) -Wl,--as-needed
+
+LIB_SRCS  := $(sort $(wildcard libhomesetup/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_SRCS  := $(sort $(wildcard bin/*.c))
+CLI_OBJS  := $(CLI_SRCS:%.c=$(O)/%.o)
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(O)/tests/%)
+TEST_HELPER_SRCS := $(sort $(wildcard tests/unit/helpers/*.c))
+
+SONAME   := libhomesetup.so.$(SOVERSION)
+LIB_REAL := $(B)/libhomesetup/libhomesetup.so.$(VERSION)
+LIB_SO0  := $(B)/libhomesetup/$(SONAME)
+LIB_SO   := $(B)/libhomesetup/libhomesetup.so
+LIB_INT  := $(O)/libhomesetup-internal.a
+CLI_BIN  := $(B)/bin/homesetup
+PC_FILE  := $(B)/libhomesetup/homesetup.pc
+
+.PHONY: all check check-unit install uninstall clean bench fuzz fuzz-smoke
+.DEFAULT_GOAL := all
+
+all: $(LIB_SO) $(CLI_BIN) $(PC_FILE)
+
+$(O)/libhomesetup/%.o: libhomesetup/%.c libhomesetup/homesetup.h $(wildcard libhomesetup/*.h) | $(O)/libhomesetup
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(O)/bin/%.o: bin/%.c libhomesetup/homesetup.h $(wildcard bin/*.h) | $(O)/bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HS_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(O)/libhomesetup $(O)/bin $(O)/tests $(B)/libhomesetup $(B)/bin:
+	mkdir -p $@
+
+$(LIB_REAL): $(LIB_OBJS) libhomesetup/libhomesetup.sym | $(B)/libhomesetup
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HS_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=libhomesetup/libhomesetup.sym -o $@ $(LIB_OBJS) $(LIB_LIBS)
+
+$(LIB_SO0): $(LIB_REAL)
+	ln -sf $(notdir $<) $@
+$(LIB_SO): $(LIB_SO0)
+	ln -sf $(notdir $<) $@
+
+# All library objects (hidden symbols included) for unit tests of internal functions.
+$(LIB_INT): $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# In the build tree the CLI finds the library through $ORIGIN; `make install` relinks it without a RUNPATH.
+$(CLI_BIN): $(CLI_OBJS) $(LIB_SO) | $(B)/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HS_LDFLAGS) -o $@ $(CLI_OBJS) -L$(B)/libhomesetup -lhomesetup \
+		-Wl,-rpath,'$$ORIGIN/../libhomesetup' $(CLI_LIBS)
+
+$(PC_FILE): libhomesetup/homesetup.pc.in Makefile | $(B)/libhomesetup
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(O)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB_INT) libhomesetup/homesetup.h | $(O)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HS_CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
+		$(TEST_HELPER_SRCS) $(LIB_INT) $(HS_LDFLAGS) $(LDFLAGS) $(LIB_LIBS) $(CMOCKA_LIBS)
+
+check-unit: $(TEST_BINS)
+
+check: all check-unit
+	B=$(B) SHARED=$(abspath ../shared) bash tests/run-tests.sh
+
+# ---- install -----------------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HS_LDFLAGS) -o $(O)/homesetup.install $(CLI_OBJS) \
+		-L$(B)/libhomesetup -lhomesetup $(CLI_LIBS)
+	install -m 0755 $(O)/homesetup.install $(DESTDIR)$(BINDIR)/homesetup
+	install -m 0755 $(LIB_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhomesetup.so
+	install -m 0644 libhomesetup/homesetup.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/homesetup $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_REAL)) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhomesetup.so \
+		$(DESTDIR)$(INCLUDEDIR)/homesetup.h $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+
+# ---- fuzzing (clang + libFuzzer; library sources compiled into each target) --------------------------
+FUZZ_CC      ?= clang
+FUZZ_B       := build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ilibhomesetup -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_B)/%)
+
+$(FUZZ_B)/%: fuzz/%.c $(LIB_SRCS) $(wildcard libhomesetup/*.h)
+	@mkdir -p $(FUZZ_B)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz
+	FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/smoke.sh $(FUZZ_BINS)
+
+# ---- benchmarks ----------------------------------------------------------------------------------------
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
+
+$(O)/bench/%: bench/%.c $(LIB_INT) | $(O)/tests
+	@mkdir -p $(O)/bench
+	$(CC) $(CPPFLAGS) -O2 -g $(HS_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_INT) $(HS_LDFLAGS) $(LDFLAGS) $(LIB_LIBS)
+
+bench: all $(BENCH_BINS)
+	B=$(B) bash bench/run.sh $(BENCH_BINS)
+
+clean:
+	rm -rf .obj build-san build-fuzz libhomesetup/libhomesetup.so* libhomesetup/homesetup.pc bin/homesetup

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* homesetup: command dispatch and the options every command shares. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "help", NULL, "show the help of a command", NULL },
+};
+
+static void usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s [OPTIONS] COMMAND [ARGS...]\n"
+		"\n"
+		"Take a Gentoo system from \"systemd installed\" to \"users in systemd-homed homes\".\n"
+		"\n"
+		"Commands:\n",
+		prog);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options (before or after the command):\n"
+		"  -R, --root DIR         ROOT: where the installed-package database lives (env ROOT)\n"
+		"      --config-root DIR  PORTAGE_CONFIGROOT: where etc/portage lives (env PORTAGE_CONFIGROOT)\n"
+		"      --json             machine-readable output\n"
+		"  -q, --quiet            print less\n"
+		"  -h, --help             this help\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Exit status: 0 ok, 1 a check failed or something is to be done, 2 usage or I/O error.\n"
+		"See '%s help COMMAND' and homesetup(8).\n",
+		prog);
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].run && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Global options may appear anywhere; they are removed from argv so commands see only their own. */
+static int take_global_options(struct cli *cli, int *argc, char **argv, const char **root,
+			       const char **config_root, bool *help, bool *version)
+{
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+		const char *val = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--root") == 0 || strcmp(a, "-R") == 0)
+			dst = root;
+		else if (strncmp(a, "--root=", 7) == 0)
+			dst = root, val = a + 7;
+		else if (strcmp(a, "--config-root") == 0)
+			dst = config_root;
+		else if (strncmp(a, "--config-root=", 14) == 0)
+			dst = config_root, val = a + 14;
+		else if (strcmp(a, "--json") == 0) {
+			cli->json = true;
+			continue;
+		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			cli->quiet = true;
+			continue;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*help = true;
+			continue;
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			*version = true;
+			continue;
+		}
+		if (dst) {
+			if (!val) {
+				if (i + 1 >= *argc)
+					return cli_error(cli, "option '%s' needs a directory", a);
+				val = argv[++i];
+			}
+			*dst = val;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .prog = "homesetup" };
+	const char *root = getenv("ROOT"), *config_root = getenv("PORTAGE_CONFIGROOT");
+	bool help = false, version = false;
+	const struct cli_command *cmd;
+	int r;
+
+	cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (take_global_options(&cli, &argc, argv, &root, &config_root, &help, &version) != 0)
+		return EXIT_USAGE;
+	if (version) {
+		printf("homesetup %s\n", HS_VERSION_STRING);
+		return EXIT_OK;
+	}
+	if (argc < 2) {
+		usage(help ? stdout : stderr, cli.prog);
+		return help ? EXIT_OK : EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout, cli.prog);
+			return EXIT_OK;
+		}
+		cmd = find_command(argv[2]);
+		if (!cmd)
+			return cli_error(&cli, "unknown command '%s' (see '%s --help')", argv[2], cli.prog);
+		cmd->help(stdout);
+		return EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return cli_error(&cli, "unknown command '%s' (see '%s --help')", argv[1], cli.prog);
+	if (help) {
+		cmd->help(stdout);
+		return EXIT_OK;
+	}
+	r = hs_ctx_new(&cli.ctx);
+	if (r < 0)
+		return cli_error(&cli, "%s", strerror(-r));
+	if (hs_ctx_set_root(cli.ctx, root) < 0 ||
+	    (config_root && *config_root && hs_ctx_set_config_root(cli.ctx, config_root) < 0)) {
+		r = cli_lib_error(&cli, EXIT_USAGE, "invalid root");
+		hs_ctx_free(cli.ctx);
+		return r;
+	}
+	optind = 0; /* let the command use getopt_long from scratch */
+	r = cmd->run(&cli, argc - 1, argv + 1);
+	cli_flush_warnings(&cli);
+	hs_ctx_free(cli.ctx);
+	return r;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The context: roots, the last error, and warnings collected as data. */
+#include "homesetupP.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+struct hs_ctx {
+	char *root;
+	char *config_root; /* NULL: same as root */
+	char *error;
+	int error_errno;
+	char **warnings;
+	size_t n_warnings;
+};
+
+int hs_ctx_new(hs_ctx **out)
+{
+	hs_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->root = strdup("/");
+	if (!ctx->root) {
+		free(ctx);
+		return -ENOMEM;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void hs_ctx_free(hs_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->root);
+	free(ctx->config_root);
+	free(ctx->error);
+	hs_ctx_clear_warnings(ctx);
+	free(ctx);
+}
+
+/* Absolute, without trailing slashes (except "/"), without "//" runs. */
+static int normalise_root(hs_ctx *ctx, const char *in, char **out)
+{
+	_cleanup_buf_ hs_buf b = {0};
+	int r;
+
+	if (!in || !*in)
+		in = "/";
+	if (in[0] != '/') {
+		/* Relative to the working directory, as Portage's ROOT is. */
+		_cleanup_free_ char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return hs_ctx_set_error(ctx, -errno, "root '%s': cannot resolve against the working directory: %s",
+						in, strerror(errno));
+		r = hs_buf_puts(&b, cwd);
+		if (r >= 0)
+			r = hs_buf_putc(&b, '/');
+		if (r < 0)
+			return r;
+	}
+	for (const char *p = in; *p; p++) {
+		if (*p == '/' && b.len > 0 && b.p[b.len - 1] == '/')
+			continue;
+		r = hs_buf_putc(&b, *p);
+		if (r < 0)
+			return r;
+	}
+	while (b.len > 1 && b.p[b.len - 1] == '/')
+		b.p[--b.len] = '\0';
+	*out = hs_buf_steal(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
+int hs_ctx_set_root(hs_ctx *ctx, const char *root)
+{
+	char *n = NULL;
+	int r = normalise_root(ctx, root, &n);
+
+	if (r < 0)
+		return r;
+	free(ctx->root);
+	ctx->root = n;
+	return 0;
+}
+
+int hs_ctx_set_config_root(hs_ctx *ctx, const char *config_root)
+{
+	char *n = NULL;
+	int r = normalise_root(ctx, config_root, &n);
+
+	if (r < 0)
+		return r;
+	free(ctx->config_root);
+	ctx->config_root = n;
+	return 0;
+}
+
+const char *hs_ctx_get_root(const hs_ctx *ctx)
+{
+	return ctx->root;
+}
+
+const char *hs_ctx_get_config_root(const hs_ctx *ctx)
+{
+	return ctx->config_root ? ctx->config_root : ctx->root;
+}
+
+const char *hs_ctx_last_error(const hs_ctx *ctx)
+{
+	return ctx && ctx->error ? ctx->error : "";
+}
+
+int hs_ctx_last_errno(const hs_ctx *ctx)
+{
+	return ctx ? ctx->error_errno : 0;
+}
+
+void hs_ctx_clear_error(hs_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->error);
+	ctx->error = NULL;
+	ctx->error_errno = 0;
+}
+
+int hs_ctx_set_error(hs_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (!ctx)
+		return err;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(ctx->error);
+	ctx->error = msg; /* on ENOMEM the message is lost but the errno is kept */
+	ctx->error_errno = err;
+	return err;
+}
+
+int hs_ctx_add_warning(hs_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	char **n;
+
+	if (!ctx)
+		return 0;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg)
+		return -ENOMEM;
+	n = realloc(ctx->warnings, (ctx->n_warnings + 1) * sizeof(*n));
+	if (!n) {
+		free(msg);
+		return -ENOMEM;
+	}
+	ctx->warnings = n;
+	ctx->warnings[ctx->n_warnings++] = msg;
+	return 0;
+}
+
+size_t hs_ctx_warning_count(const hs_ctx *ctx)
+{
+	return ctx ? ctx->n_warnings : 0;
+}
+
+const char *hs_ctx_warning(const hs_ctx *ctx, size_t i)
+{
+	return ctx && i < ctx->n_warnings ? ctx->warnings[i] : NULL;
+}
+
+void hs_ctx_clear_warnings(hs_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->n_warnings; i++)
+		free(ctx->warnings[i]);
+	free(ctx->warnings);
+	ctx->warnings = NULL;
+	ctx->n_warnings = 0;
+}

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file homesetup.h
+ * @brief libhomesetup: the Portage model and systemd-homed readiness library behind `homesetup`.
+ *
+ * Conventions (see README.md and doc/libhomesetup.3):
+ *  - Functions return 0 (or a documented non-negative value) on success and a negative errno on failure.
+ *  - Out-parameters come first after the context; the caller owns what `_new`, `_parse` and out-parameters
+ *    return and releases it with the matching `_free` (every `_free` accepts NULL). Getters lend: the returned
+ *    pointer lives as long as the object it came from.
+ *  - Every function that can fail on user input takes an #hs_ctx (may be NULL) and leaves a message there,
+ *    retrievable with hs_ctx_last_error(). Messages name the offending token and its column (1-based) or the
+ *    file and line.
+ *  - The library never prints and never exits.
+ */
+#ifndef HOMESETUP_H
+#define HOMESETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Library version, as a string ("0.1.0"). */
+#define HS_VERSION_STRING "0.1.0"
+
+/* ================================================================================================== */
+/** @name Context                                                                                      */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque context: the roots everything is read under, the last error, collected warnings. */
+typedef struct hs_ctx hs_ctx;
+
+/**
+ * Create a context with ROOT "/" and PORTAGE_CONFIGROOT "/".
+ * @param[out] out  receives the new context; free with hs_ctx_free().
+ * @return 0, or -ENOMEM.
+ */
+int hs_ctx_new(hs_ctx **out);
+
+/** Free a context (NULL is accepted). */
+void hs_ctx_free(hs_ctx *ctx);
+
+/**
+ * Set ROOT: where the installed-package database and the live system files are read.
+ * @param ctx   the context.
+ * @param root  a directory path; NULL or "" means "/". It is normalised (no trailing slash except for "/").
+ * @return 0, -ENOMEM, or -EINVAL for a relative path that cannot be made absolute.
+ */
+int hs_ctx_set_root(hs_ctx *ctx, const char *root);
+
+/**
+ * Set PORTAGE_CONFIGROOT: where etc/portage is read. Defaults to ROOT when never set.
+ * @return 0, -ENOMEM or -EINVAL.
+ */
+int hs_ctx_set_config_root(hs_ctx *ctx, const char *config_root);
+
+/** ROOT as set (lent; never NULL). */
+const char *hs_ctx_get_root(const hs_ctx *ctx);
+
+/** PORTAGE_CONFIGROOT as set, or ROOT when never set (lent; never NULL). */
+const char *hs_ctx_get_config_root(const hs_ctx *ctx);
+
+/**
+ * The message of the last failure recorded in @p ctx (lent; valid until the next failing call on the same
+ * context), or "" when none. Calls that succeed do not clear it.
+ */
+const char *hs_ctx_last_error(const hs_ctx *ctx);
+
+/** The negative errno of the last failure recorded in @p ctx, or 0. */
+int hs_ctx_last_errno(const hs_ctx *ctx);
+
+/** Forget the last error. */
+void hs_ctx_clear_error(hs_ctx *ctx);
+
+/** Number of warnings collected since the context was created or hs_ctx_clear_warnings() was called. */
+size_t hs_ctx_warning_count(const hs_ctx *ctx);
+
+/** Warning @p i (lent), in the order they were collected, or NULL when out of range. */
+const char *hs_ctx_warning(const hs_ctx *ctx, size_t i);
+
+/** Drop all collected warnings. */
+void hs_ctx_clear_warnings(hs_ctx *ctx);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Versions (PMS "Version comparison"; Portage's vercmp)                                        */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque parsed version. Numbers of any length are kept as text and compared without overflow. */
+typedef struct hs_version hs_version;
+
+/**
+ * Parse a PMS version such as `1.2.3b_rc2_p1-r4`.
+ * @param ctx  for the error message (may be NULL).
+ * @param[out] out  the version; free with hs_version_free().
+ * @param s    the text (need not be NUL-terminated).
+ * @param len  its length in bytes.
+ * @return 0, -EINVAL (message names the offending part and column) or -ENOMEM.
+ */
+int hs_version_parse(hs_ctx *ctx, hs_version **out, const char *s, size_t len);
+
+/** Free a version (NULL is accepted). */
+void hs_version_free(hs_version *v);
+
+/**
+ * Compare two parsed versions per PMS.
+ * @return <0, 0 or >0 as @p a is lower than, equal to or greater than @p b. Never allocates.
+ */
+int hs_version_compare(const hs_version *a, const hs_version *b);
+
+/** Like hs_version_compare() but ignoring the revisions (what the `~` operator needs). */
+int hs_version_compare_norev(const hs_version *a, const hs_version *b);
+
+/**
+ * Compare two version strings without building objects (no allocation).
+ * @param[out] result  <0, 0 or >0.
+ * @return 0, or -EINVAL if either string is not a valid version (message in @p ctx says which).
+ */
+int hs_vercmp(hs_ctx *ctx, const char *a, size_t alen, const char *b, size_t blen, int *result);
+
+/**
+ * `=ver*` matching: does @p v start with the version @p prefix, component-wise as Portage does
+ * (`=1.2*` matches 1.2, 1.2.3 and 1.20; the prefix's revision, if any, must match as text)?
+ * @return true or false.
+ */
+bool hs_version_match_glob(const hs_version *prefix, const hs_version *v);
+
+/** The version as written (lent). */
+const char *hs_version_str(const hs_version *v);
+
+/** The revision as written without `-r` ("" when absent; lent). */
+const char *hs_version_revision(const hs_version *v);
+
+/** The version without its `-rN` suffix (lent). */
+const char *hs_version_str_norev(const hs_version *v);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name USE-flag sets                                                                               */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque set of USE-flag names, iterated in byte order. */
+typedef struct hs_useset hs_useset;
+
+/** Create an empty set. @return 0 or -ENOMEM. */
+int hs_useset_new(hs_useset **out);
+
+/** Free a set (NULL is accepted). */
+void hs_useset_free(hs_useset *set);
+
+/** A copy of @p set. @return 0 or -ENOMEM. */
+int hs_useset_dup(hs_useset **out, const hs_useset *set);
+
+/** Add a flag (no validation). @return 1 if added, 0 if it was there, -ENOMEM. */
+int hs_useset_add(hs_useset *set, const char *flag, size_t len);
+
+/** Remove a flag. @return 1 if removed, 0 if it was absent. */
+int hs_useset_remove(hs_useset *set, const char *flag, size_t len);
+
+/** Remove every flag. */
+void hs_useset_clear(hs_useset *set);
+
+/** Is @p flag in the set? */
+bool hs_useset_has(const hs_useset *set, const char *flag, size_t len);
+
+/** Number of flags. */
+size_t hs_useset_count(const hs_useset *set);
+
+/** Flag @p i in byte order (lent; NULL when out of range). */
+const char *hs_useset_get(const hs_useset *set, size_t i);
+
+/**
+ * Add every flag of a whitespace-separated list (no incremental operators).
+ * @return 0, -ENOMEM.
+ */
+int hs_useset_add_list(hs_useset *set, const char *list, size_t len);
+
+/**
+ * Render the set as one space-separated string in byte order.
+ * @param[out] out  malloc'd string; the caller frees it.
+ * @return 0 or -ENOMEM.
+ */
+int hs_useset_join(const hs_useset *set, char **out);
+
+/** Keep only the flags that are also in @p filter (IUSE_EFFECTIVE filtering). */
+void hs_useset_intersect(hs_useset *set, const hs_useset *filter);
+
+/** Remove every flag that is in @p other (e.g. apply use.mask). */
+void hs_useset_subtract(hs_useset *set, const hs_useset *other);
+
+/** Add every flag of @p other (e.g. apply use.force). @return 0 or -ENOMEM. */
+int hs_useset_union(hs_useset *set, const hs_useset *other);
+
+/**
+ * Apply one incremental token the way Portage stacks USE layers:
+ *  - `-*` clears the set;
+ *  - `-prefix_*` removes every flag starting with `prefix_`;
+ *  - `-flag` removes the flag;
+ *  - `prefix_*` adds every flag of @p iuse (may be NULL) starting with `prefix_`;
+ *  - `flag` adds it; a leading `+` is tolerated (Portage warns "USE flags should not start with a '+'") and a
+ *    warning is collected in @p ctx.
+ * @return 0, -EINVAL for an empty token or a lone `-`, -ENOMEM.
+ */
+int hs_useset_apply_token(hs_ctx *ctx, hs_useset *set, const char *tok, size_t len, const hs_useset *iuse);
+
+/**
+ * Apply every whitespace-separated token of @p list with hs_useset_apply_token().
+ * @return 0 or the first error.
+ */
+int hs_useset_apply_list(hs_ctx *ctx, hs_useset *set, const char *list, size_t len, const hs_useset *iuse);
+
+/**
+ * Expand the flags part of a package.use line into incremental tokens, the way Portage does: a token ending in
+ * `:` (e.g. `PYTHON_TARGETS:`) sets the prefix `python_targets_` for the rest of the line, so `-*` becomes
+ * `-python_targets_*` and `x` becomes `python_targets_x`. Tokens from one starting with `#` on are a comment.
+ * @param[out] out  receives a NULL-terminated, malloc'd vector of malloc'd strings; free with hs_strv_free().
+ * @return 0, -EINVAL (a lone `:`; message names the column) or -ENOMEM.
+ */
+int hs_use_tokens_expand(hs_ctx *ctx, char ***out, const char *flags, size_t len);
+
+/** Free a NULL-terminated vector of strings returned by the library (NULL is accepted). */
+void hs_strv_free(char **strv);
+
+/** Is @p flag a valid USE-flag name per PMS (`[A-Za-z0-9][A-Za-z0-9+_@-]*`)? */
+bool hs_use_flag_valid(const char *flag, size_t len);
+
+/** Opaque parsed IUSE: flags with their `+`/`-` defaults. */
+typedef struct hs_iuse hs_iuse;
+
+/**
+ * Parse an IUSE string (`acl +openssl -test`).
+ * @return 0, -EINVAL (invalid flag name: message names it and its column) or -ENOMEM.
+ */
+int hs_iuse_parse(hs_ctx *ctx, hs_iuse **out, const char *s, size_t len);
+
+/** Free an IUSE (NULL is accepted). */
+void hs_iuse_free(hs_iuse *iuse);
+
+/** The flag names without defaults (lent; what IUSE_EFFECTIVE starts from). */
+const hs_useset *hs_iuse_flags(const hs_iuse *iuse);
+
+/**
+ * The IUSE defaults as incremental tokens in IUSE order (`+a -b` → "a -b"), Portage's `pkginternal` layer.
+ * @param[out] out  malloc'd string; the caller frees it.
+ * @return 0 or -ENOMEM.
+ */
+int hs_iuse_defaults(const hs_iuse *iuse, char **out);
+
+/** The default of @p flag: 1 for `+flag`, -1 for `-flag`, 0 for no default, -ENOENT when not in IUSE. */
+int hs_iuse_default_of(const hs_iuse *iuse, const char *flag, size_t len);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Atoms (PMS EAPI 8 package dependency specifications, plus Portage's user-config extensions)  */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque parsed atom (one allocation). */
+typedef struct hs_atom hs_atom;
+
+/** Flags for hs_atom_parse(). */
+enum hs_atom_flags {
+	HS_ATOM_PMS = 0,                 /**< plain PMS EAPI 8 dependency atom */
+	HS_ATOM_ALLOW_REPO = 1u << 0,    /**< accept `::repo` (Portage extension) */
+	HS_ATOM_ALLOW_WILDCARD = 1u << 1,/**< accept `*` in category/package/version as package.use does */
+	HS_ATOM_NO_USE = 1u << 2,        /**< reject `[use]` deps (user config: "not allowed to have USE flag(s)") */
+	HS_ATOM_NO_BLOCKER = 1u << 3,    /**< reject `!`/`!!` */
+	HS_ATOM_CPV = 1u << 4,           /**< parse a bare `cat/pkg-ver` (no operator) as an exact version */
+	HS_ATOM_USER_CONFIG = HS_ATOM_ALLOW_REPO | HS_ATOM_ALLOW_WILDCARD | HS_ATOM_NO_USE | HS_ATOM_NO_BLOCKER,
+};
+
+/** Version operators. */
+typedef enum hs_atom_op {
+	HS_OP_NONE = 0, /**< unversioned */
+	HS_OP_LT,       /**< `<`  */
+	HS_OP_LE,       /**< `<=` */
+	HS_OP_EQ,       /**< `=`  */
+	HS_OP_GLOB,     /**< `=ver*` */
+	HS_OP_APPROX,   /**< `~`  */
+	HS_OP_GE,       /**< `>=` */
+	HS_OP_GT,       /**< `>`  */
+} hs_atom_op;
+
+/** Blockers. */
+typedef enum hs_blocker {
+	HS_BLOCK_NONE = 0, /**< none */
+	HS_BLOCK_WEAK,     /**< `!`  */
+	HS_BLOCK_STRONG,   /**< `!!` */
+} hs_blocker;
+
+/** Slot operators. */
+typedef enum hs_slot_op {
+	HS_SLOT_OP_NONE = 0, /**< none */
+	HS_SLOT_OP_STAR,     /**< `:*` */
+	HS_SLOT_OP_EQUAL,    /**< `:=` or `:slot=` */
+} hs_slot_op;
+
+/** Kinds of USE dependency (`[a]`, `[-a]`, `[a=]`, `[!a=]`, `[a?]`, `[!a?]`). */
+typedef enum hs_usedep_kind {
+	HS_USEDEP_ENABLED = 0,  /**< `a`   */
+	HS_USEDEP_DISABLED,     /**< `-a`  */
+	HS_USEDEP_EQUAL,        /**< `a=`  */
+	HS_USEDEP_NOT_EQUAL,    /**< `!a=` */
+	HS_USEDEP_IF_ENABLED,   /**< `a?`  */
+	HS_USEDEP_IF_DISABLED,  /**< `!a?` */
+} hs_usedep_kind;
+
+/** USE-dependency defaults (`(+)`, `(-)`). */
+typedef enum hs_usedep_default {
+	HS_USEDEP_DEFAULT_NONE = 0, /**< none */
+	HS_USEDEP_DEFAULT_ON,       /**< `(+)` */
+	HS_USEDEP_DEFAULT_OFF,      /**< `(-)` */
+} hs_usedep_default;
+
+/** One USE dependency of an atom (lent from the atom). */
+typedef struct hs_usedep {
+	const char *flag;             /**< the flag name */
+	hs_usedep_kind kind;          /**< which form */
+	hs_usedep_default dflt;       /**< `(+)`/`(-)` */
+} hs_usedep;
+
+/**
+ * Parse an atom.
+ * @param ctx   for the message (may be NULL).
+ * @param[out] out  the atom; free with hs_atom_free().
+ * @param s, len    the text.
+ * @param flags     a combination of #hs_atom_flags.
+ * @return 0; -EINVAL with a message naming the offending part and its column; -ENOMEM.
+ */
+int hs_atom_parse(hs_ctx *ctx, hs_atom **out, const char *s, size_t len, unsigned flags);
+
+/** Free an atom (NULL is accepted). */
+void hs_atom_free(hs_atom *atom);
+
+/** Blocker. */
+hs_blocker hs_atom_blocker(const hs_atom *atom);
+/** Operator. */
+hs_atom_op hs_atom_op_get(const hs_atom *atom);
+/** Category (lent; may contain `*` for wildcard atoms). */
+const char *hs_atom_category(const hs_atom *atom);
+/** Package name (lent). */
+const char *hs_atom_package(const hs_atom *atom);
+/** Version, or NULL when unversioned (lent). */
+const hs_version *hs_atom_version(const hs_atom *atom);
+/** Slot, or NULL (lent). */
+const char *hs_atom_slot(const hs_atom *atom);
+/** Sub-slot, or NULL (lent). */
+const char *hs_atom_subslot(const hs_atom *atom);
+/** Slot operator. */
+hs_slot_op hs_atom_slot_op(const hs_atom *atom);
+/** Repository, or NULL (lent). */
+const char *hs_atom_repo(const hs_atom *atom);
+/** Number of USE dependencies. */
+size_t hs_atom_usedep_count(const hs_atom *atom);
+/** USE dependency @p i in the order written (lent), or NULL. */
+const hs_usedep *hs_atom_usedep(const hs_atom *atom, size_t i);
+/** Does the atom contain a `*` wildcard in its category, package or version (other than `=ver*`)? */
+bool hs_atom_is_wildcard(const hs_atom *atom);
+
+/**
+ * Canonical text of the atom (what was parsed, normalised: USE deps as written, in order).
+ * @param[out] out  malloc'd string.
+ * @return 0 or -ENOMEM.
+ */
+int hs_atom_format(const hs_atom *atom, char **out);
+
+/** `category/package` of the atom (malloc'd into @p out). @return 0 or -ENOMEM. */
+int hs_atom_cp(const hs_atom *atom, char **out);
+
+/**
+ * A total order over atoms (category, package, version, operator, blocker, slot, subslot, slot operator, USE
+ * deps, repository), as pkgcraft's conformance data expects. @return <0, 0, >0.
+ */
+int hs_atom_compare(const hs_atom *a, const hs_atom *b);
+
+/**
+ * Can some package match both atoms (category, package, version ranges, slots, repositories, contradictory
+ * USE deps)? @return true or false.
+ */
+bool hs_atom_intersects(const hs_atom *a, const hs_atom *b);
+
+/** A description of one package (installed or available), used to match atoms against it. */
+typedef struct hs_pkg_info {
+	const char *category;        /**< required */
+	const char *package;         /**< required */
+	const hs_version *version;   /**< required for versioned atoms */
+	const char *slot;            /**< NULL: unknown (slot deps then do not match) */
+	const char *subslot;         /**< NULL: same as slot */
+	const char *repo;            /**< NULL: unknown (repo deps then do not match) */
+	const hs_useset *use;        /**< enabled USE, for USE deps; NULL: USE deps are not checked */
+	const hs_useset *iuse;       /**< IUSE_EFFECTIVE, for `(+)`/`(-)` defaults; NULL: every flag is in IUSE */
+} hs_pkg_info;
+
+/**
+ * Does @p atom match @p pkg? Blockers are ignored (the atom is matched as if unblocked); conditional USE deps
+ * (`a?`, `a=`…) are not evaluated (they need the depending package's USE) and count as matching.
+ * @return 1 match, 0 no match.
+ */
+int hs_atom_match(const hs_atom *atom, const hs_pkg_info *pkg);
+
+/**
+ * The specificity Portage gives @p atom when ordering package.use entries that match @p pkg
+ * (`portage.dep.best_match_to_list`): `=cpv` 6, `~cpv` 5, `=cpv*` 4, `cp:slot` 3, `> < >= <=` 2,
+ * plain `cp` 1, extended `=…*` 0, extended with a slot -1, other extended (wildcard) -2.
+ * @return the specificity.
+ */
+int hs_atom_specificity(const hs_atom *atom);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name REQUIRED_USE                                                                                */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque parsed REQUIRED_USE expression. */
+typedef struct hs_requse hs_requse;
+
+/**
+ * Parse a REQUIRED_USE string (`||`, `^^`, `??`, `flag? ( )`, `!flag? ( )`, groups, nesting).
+ * @param eapi  the EAPI as an integer (0..8; higher is treated as 8). `??` needs EAPI >= 5.
+ * @return 0, -EINVAL (message names the token and its column), -ENOMEM.
+ */
+int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int eapi);
+
+/** Free (NULL is accepted). */
+void hs_requse_free(hs_requse *r);
+
+/**
+ * Every flag the expression names, once each, in byte order.
+ * @param[out] out  a new set; the caller frees it.
+ * @return 0 or -ENOMEM.
+ */
+int hs_requse_flags(const hs_requse *r, hs_useset **out);
+
+/**
+ * Evaluate against enabled @p use and @p iuse (IUSE_EFFECTIVE; NULL: not checked).
+ * @return 1 satisfied, 0 not, -EINVAL when a flag is not in IUSE (message: "USE flag 'x' is not in IUSE").
+ */
+int hs_requse_check(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, const hs_useset *iuse);
+
+/** Forms of rendering. */
+typedef enum hs_requse_style {
+	HS_REQUSE_RAW = 0,    /**< `|| ( a b )`, as ebuilds write it and `ebuild` prints it */
+	HS_REQUSE_HUMAN,      /**< `any-of ( a b )`, `exactly-one-of`, `at-most-one-of`, as emerge prints it */
+} hs_requse_style;
+
+/**
+ * The unsatisfied part of the expression ("reduced noise"), as Portage's check_required_use().tounicode()
+ * renders it: satisfied constraints dropped, single-child groups collapsed. "" when satisfied.
+ * @param[out] out  malloc'd string.
+ * @return 0, -EINVAL (flag not in IUSE), -ENOMEM.
+ */
+int hs_requse_reduce(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, const hs_useset *iuse,
+		     hs_requse_style style, char **out);
+
+/**
+ * The whole expression normalised (single spaces) in the chosen style. @return 0 or -ENOMEM.
+ */
+int hs_requse_format(const hs_requse *r, hs_requse_style style, char **out);
+
+/** One flag change proposed by hs_requse_solve(). */
+typedef struct hs_requse_change {
+	const char *flag;     /**< the flag */
+	bool enable;          /**< true: turn on; false: turn off */
+	const char *reason;   /**< the constraint that needs it, e.g. "homed? ( cryptsetup pam openssl )" */
+} hs_requse_change;
+
+/** Opaque result of hs_requse_solve(). */
+typedef struct hs_requse_solution hs_requse_solution;
+
+/**
+ * Find the smallest set of flag changes that, together with the caller's requirements, satisfies the whole
+ * expression.
+ * @param ctx       for the message when impossible.
+ * @param[out] out  the solution; free with hs_requse_solution_free().
+ * @param r         the expression.
+ * @param use       the current enabled USE.
+ * @param iuse      IUSE_EFFECTIVE (NULL: every flag named may change).
+ * @param want_on   flags the caller requires on (may be NULL).
+ * @param want_off  flags the caller requires off (may be NULL).
+ * @param pinned    flags that must keep their current state (masked/forced flags; may be NULL).
+ * @return 0; -EDOM when no assignment exists (message says why, naming the conflicting constraint);
+ *         -EINVAL (a required flag not in IUSE); -ENOMEM.
+ */
+int hs_requse_solve(hs_ctx *ctx, hs_requse_solution **out, const hs_requse *r, const hs_useset *use,
+		    const hs_useset *iuse, const hs_useset *want_on, const hs_useset *want_off,
+		    const hs_useset *pinned);
+
+/** Free a solution (NULL is accepted). */
+void hs_requse_solution_free(hs_requse_solution *s);
+
+/** Number of changes (the caller's own requirements included, when they change a flag). */
+size_t hs_requse_solution_count(const hs_requse_solution *s);
+
+/** Change @p i (lent), in the order: caller's requirements first, then the rest in byte order. */
+const hs_requse_change *hs_requse_solution_get(const hs_requse_solution *s, size_t i);
+
+/** The USE set after applying the solution (lent). */
+const hs_useset *hs_requse_solution_use(const hs_requse_solution *s);
+
+/**@}*/
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOMESETUP_H */
