@@ -33,8 +33,11 @@ O := $(B)/.obj
 # Libraries the library links against (pkg-config names), and iniparser, which has no .pc everywhere.
 LIB_PKGS := json-c
 CLI_PKGS := json-c
-PKG_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(CLI_PKGS))
-LIB_LIBS    = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS))
+INIPARSER_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags iniparser 2>/dev/null || \
+	{ test -d /usr/include/iniparser && echo -I/usr/include/iniparser; })
+INIPARSER_LIBS ?= $(shell $(PKG_CONFIG) --libs iniparser 2>/dev/null || echo -liniparser)
+PKG_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) $(CLI_PKGS)) $(INIPARSER_CFLAGS)
+LIB_LIBS    = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS)) $(INIPARSER_LIBS)
 CLI_LIBS    = $(shell $(PKG_CONFIG) --libs $(CLI_PKGS))
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)

@@ -5,6 +5,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
 
 #include "homesetup.h"
 
@@ -49,5 +53,34 @@ const char *cli_c(struct cli *cli, const char *esc);
 #define C_HILITE "\033[36;01m"
 #define C_BOLD "\033[01m"
 #define C_RESET "\033[0m"
+
+/* Scoped cleanup for the CLI (the library's homesetupP.h is private to it). */
+static inline void cli_freep(void *p) { free(*(void **)p); }
+#define _cleanup_free_ __attribute__((cleanup(cli_freep)))
+static inline void cli_json_putp(struct json_object **o) { json_object_put(*o); }
+#define _cleanup_json_ __attribute__((cleanup(cli_json_putp)))
+static inline void cli_atom_freep(hs_atom **a) { hs_atom_free(*a); }
+#define _cleanup_atom_ __attribute__((cleanup(cli_atom_freep)))
+
+/* Report a getopt_long() failure (call with opterr = 0 and an optstring starting with ':'): c is what
+ * getopt_long() returned ('?' or ':'). Returns EXIT_USAGE. */
+int cli_option_error(struct cli *cli, const char *cmd, int c, char **argv);
+
+/* JSON output (json-c). */
+/* A JSON string of s[0..len), with invalid UTF-8 replaced by U+FFFD so the output always parses. */
+struct json_object *cli_json_text(const char *s, size_t len);
+/* cli_json_text() of a NUL-terminated string, or JSON null for NULL. */
+struct json_object *cli_json_str(const char *s);
+/* Add key: value to obj; returns -1 (and drops value) when out of memory. */
+int cli_json_add(struct json_object *obj, const char *key, struct json_object *value);
+/* Print obj as one compact line (or indented when pretty) on stdout. Returns 0, or -1 on a write error. */
+int cli_json_print(struct json_object *obj, bool pretty);
+
+/* Batch input: read one line from in, strip the trailing LF and CR. Returns its length (it may contain NUL
+ * bytes), or -1 at end of input or on a read error (tell them apart with ferror()). */
+ssize_t cli_getline(char **line, size_t *cap, FILE *in);
+/* Flush stdout and report a write error ("homesetup: write error: ..."). Returns code, or EXIT_USAGE when
+ * the output could not be written. */
+int cli_finish(struct cli *cli, int code);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -39,4 +42,130 @@ void cli_flush_warnings(struct cli *cli)
 const char *cli_c(struct cli *cli, const char *esc)
 {
 	return cli->color ? esc : "";
+}
+
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one (overlongs, surrogates and
+ * code points above U+10FFFF are invalid too). */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+struct json_object *cli_json_text(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct printbuf *pb;
+	struct json_object *o;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq_len(u + i, len - i);
+		if (n == 0)
+			break;
+		i += n;
+	}
+	if (i == len)
+		return json_object_new_string_len(s, (int)len);
+
+	/* Rare path: rebuild with U+FFFD for every byte that does not start a valid sequence. */
+	pb = printbuf_new();
+	if (!pb)
+		return NULL;
+	for (i = 0; i < len;) {
+		size_t n = utf8_seq_len(u + i, len - i);
+		if (n == 0) {
+			printbuf_memappend(pb, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			printbuf_memappend(pb, s + i, (int)n);
+			i += n;
+		}
+	}
+	o = json_object_new_string_len(pb->buf, pb->bpos);
+	printbuf_free(pb);
+	return o;
+}
+
+struct json_object *cli_json_str(const char *s)
+{
+	return s ? cli_json_text(s, strlen(s)) : NULL;
+}
+
+int cli_json_add(struct json_object *obj, const char *key, struct json_object *value)
+{
+	if (json_object_object_add(obj, key, value) < 0) {
+		json_object_put(value);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_json_print(struct json_object *obj, bool pretty)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
+	size_t len;
+	const char *s = json_object_to_json_string_length(obj, flags, &len);
+
+	if (!s)
+		return -1;
+	if (fwrite(s, 1, len, stdout) != len || putchar('\n') == EOF)
+		return -1;
+	return 0;
+}
+
+ssize_t cli_getline(char **line, size_t *cap, FILE *in)
+{
+	ssize_t n = getline(line, cap, in);
+
+	if (n < 0)
+		return -1;
+	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+		(*line)[--n] = '\0';
+	return n;
+}
+
+int cli_finish(struct cli *cli, int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return cli_error(cli, "write error: %s", strerror(errno));
+	return code;
+}
+
+int cli_option_error(struct cli *cli, const char *cmd, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return cli_error(cli, "%s: option '%s' needs an argument (see '%s %s --help')", cmd, arg,
+				 cli->prog, cmd);
+	if (strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 0x7f)
+		return cli_error(cli, "%s: unknown option '-%c' (see '%s %s --help')", cmd, optopt, cli->prog, cmd);
+	if (strchr(arg, '='))
+		return cli_error(cli, "%s: unknown option, or an option that takes no value, in '%s' (see '%s %s --help')",
+				 cmd, arg, cli->prog, cmd);
+	return cli_error(cli, "%s: unknown option '%s' (see '%s %s --help')", cmd, arg, cli->prog, cmd);
 }

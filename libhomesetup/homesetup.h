@@ -126,8 +126,10 @@ int hs_version_compare_norev(const hs_version *a, const hs_version *b);
 int hs_vercmp(hs_ctx *ctx, const char *a, size_t alen, const char *b, size_t blen, int *result);
 
 /**
- * `=ver*` matching: does @p v start with the version @p prefix, component-wise as Portage does
- * (`=1.2*` matches 1.2, 1.2.3 and 1.20; the prefix's revision, if any, must match as text)?
+ * `=ver*` matching: does @p v start with the version @p prefix as Portage's match_from_list() decides it
+ * (a textual prefix after dropping the first number's leading zeros, ending on a boundary between version
+ * parts since Portage bug 560466: `=1.2*` matches 1.2, 1.2.3, 1.2a, 1.2_rc1 and 1.2-r1 but not 1.20; the
+ * prefix's revision, if any, must match as text: `=1-r1*` matches 1-r1 but not 1-r11)?
  * @return true or false.
  */
 bool hs_version_match_glob(const hs_version *prefix, const hs_version *v);
@@ -508,6 +510,204 @@ const hs_requse_change *hs_requse_solution_get(const hs_requse_solution *s, size
 
 /** The USE set after applying the solution (lent). */
 const hs_useset *hs_requse_solution_use(const hs_requse_solution *s);
+
+/**@}*/
+
+
+/* ================================================================================================== */
+/** @name Installed packages (the VDB, ${ROOT}/var/db/pkg)                                            */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque installed package (one directory of the VDB). */
+typedef struct hs_installed hs_installed;
+
+/**
+ * Find the installed packages matching @p atom (NULL: every installed package), read under ROOT. Entries
+ * named `-MERGING-*`, dot entries, `CVS` and `lost+found` are skipped as Portage does.
+ * @param[out] out  a malloc'd array of @p n_out packages sorted by category, package, version;
+ *                  free with hs_installed_list_free().
+ * @return 0 (also when none match), -EIO/-EACCES with a message naming the path, -ENOMEM.
+ */
+int hs_vdb_find(hs_ctx *ctx, hs_installed ***out, size_t *n_out, const hs_atom *atom);
+
+/** Free one installed package (NULL is accepted). */
+void hs_installed_free(hs_installed *pkg);
+
+/** Free an array returned by hs_vdb_find() and its packages. */
+void hs_installed_list_free(hs_installed **list, size_t n);
+
+/** `category/PF`, e.g. "sys-apps/systemd-260.1-r1" (lent). */
+const char *hs_installed_cpv(const hs_installed *pkg);
+/** Category (lent). */
+const char *hs_installed_category(const hs_installed *pkg);
+/** Package name without version (lent). */
+const char *hs_installed_package(const hs_installed *pkg);
+/** Version (lent). */
+const hs_version *hs_installed_version(const hs_installed *pkg);
+/** SLOT without sub-slot (lent; "0" when the VDB has none). */
+const char *hs_installed_slot(const hs_installed *pkg);
+/** Sub-slot (lent; equals the slot when none). */
+const char *hs_installed_subslot(const hs_installed *pkg);
+/** Repository it came from (lent; "" when unknown). */
+const char *hs_installed_repo(const hs_installed *pkg);
+/** EAPI (lent; "0" when the VDB has none, as Portage defaults). */
+const char *hs_installed_eapi(const hs_installed *pkg);
+/** USE it was built with, i.e. PORTAGE_USE (lent). */
+const hs_useset *hs_installed_use(const hs_installed *pkg);
+/** IUSE as recorded, with `+`/`-` defaults (lent; "" when none). */
+const char *hs_installed_iuse(const hs_installed *pkg);
+/** IUSE_EFFECTIVE when recorded (EAPI >= 5), else NULL (lent). */
+const hs_useset *hs_installed_iuse_effective(const hs_installed *pkg);
+/** The package.use flags that applied (PKGUSE; lent; "" when none). */
+const char *hs_installed_pkguse(const hs_installed *pkg);
+/** KEYWORDS (lent; "" when none). */
+const char *hs_installed_keywords(const hs_installed *pkg);
+/** The VDB directory, relative to ROOT (e.g. "/var/db/pkg/sys-apps/systemd-260.1"; lent). */
+const char *hs_installed_path(const hs_installed *pkg);
+
+/** Kinds of CONTENTS entries. */
+typedef enum hs_contents_type {
+	HS_CONTENTS_DIR = 0, /**< `dir` */
+	HS_CONTENTS_OBJ,     /**< `obj` (regular file, with md5 and mtime) */
+	HS_CONTENTS_SYM,     /**< `sym` (with target and mtime) */
+	HS_CONTENTS_FIF,     /**< `fif` */
+	HS_CONTENTS_DEV,     /**< `dev` */
+} hs_contents_type;
+
+/** One CONTENTS line (lent from its package). */
+typedef struct hs_contents_entry {
+	hs_contents_type type;  /**< kind */
+	const char *path;       /**< absolute path as recorded (includes EPREFIX, not ROOT; may contain spaces) */
+	const char *md5;        /**< `obj`: md5 hex; else NULL */
+	const char *target;     /**< `sym`: link target; else NULL */
+	int64_t mtime;          /**< `obj`/`sym`: mtime; else 0 */
+} hs_contents_entry;
+
+/**
+ * Read the package's CONTENTS (lazily, once). Malformed lines are skipped with a warning naming file and line.
+ * @param[out] n_out  number of entries.
+ * @return 0, -ENOENT (no CONTENTS), -EIO, -ENOMEM.
+ */
+int hs_installed_contents(hs_ctx *ctx, hs_installed *pkg, size_t *n_out);
+
+/** Entry @p i of a CONTENTS read with hs_installed_contents() (lent), or NULL. */
+const hs_contents_entry *hs_installed_contents_get(const hs_installed *pkg, size_t i);
+
+/** Find @p path (absolute, as CONTENTS records it) in the CONTENTS; NULL when absent or not read. */
+const hs_contents_entry *hs_installed_contents_find(const hs_installed *pkg, const char *path);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Portage configuration and effective USE                                                     */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque snapshot of Portage's configuration under a context's roots. */
+typedef struct hs_portage hs_portage;
+
+/**
+ * Read Portage's configuration the way Portage does: make.globals-equivalent defaults, the profile stack
+ * (make.profile and /etc/portage/profile), make.conf (file or directory, /etc/make.conf too), repos.conf,
+ * package.use, package.accept_keywords, package.mask/unmask, and the process environment's USE-related
+ * variables when @p use_env is true. Problems Portage tolerates become warnings in @p ctx.
+ * @param[out] out  the configuration; free with hs_portage_free().
+ * @return 0; -EINVAL (a file Portage would reject; message `file:line: …` in Portage's wording); -ENOENT
+ *         (no profile); -EIO/-EACCES; -ENOMEM.
+ */
+int hs_portage_load(hs_ctx *ctx, hs_portage **out, bool use_env);
+
+/** Free (NULL is accepted). */
+void hs_portage_free(hs_portage *p);
+
+/** Number of profile nodes in stacking order (parents first, /etc/portage/profile last). */
+size_t hs_portage_profile_count(const hs_portage *p);
+
+/** Profile node @p i as a path inside PORTAGE_CONFIGROOT (lent), e.g. "/var/db/repos/gentoo/profiles/base". */
+const char *hs_portage_profile(const hs_portage *p, size_t i);
+
+/**
+ * A configuration variable as Portage's final config sees it (profile make.defaults, make.conf, environment
+ * when enabled): "ARCH", "ACCEPT_KEYWORDS", "USE_EXPAND", "USE" (the make.conf layer) … (lent; NULL if unset).
+ */
+const char *hs_portage_var(const hs_portage *p, const char *name);
+
+/** Opaque effective-USE result for one package version. */
+typedef struct hs_pkg_use hs_pkg_use;
+
+/** Flags for hs_portage_effective_use(). */
+enum hs_effective_flags {
+	HS_EFFECTIVE_DEFAULT = 0,       /**< the highest visible version (keywords, masks) */
+	HS_EFFECTIVE_ANY_VISIBLE = 1u << 0, /**< ignore keywords and masks: the highest version that matches */
+};
+
+/**
+ * Compute the USE Portage would build @p atom with: the highest visible version in the repositories that
+ * matches the atom (a plain `cat/pkg` or any atom), its IUSE and REQUIRED_USE from the repository metadata,
+ * the USE_ORDER layers, IUSE defaults, forces and masks, filtered to IUSE_EFFECTIVE, with the provenance of
+ * every IUSE flag.
+ * @param[out] out  the result; free with hs_pkg_use_free().
+ * @return 0; -ENOENT (no such package, or no visible version: message says which and why); -EINVAL; -ENOMEM.
+ */
+int hs_portage_effective_use(hs_portage *p, hs_pkg_use **out, const hs_atom *atom, unsigned flags);
+
+/** Free (NULL is accepted). */
+void hs_pkg_use_free(hs_pkg_use *u);
+
+/** `category/PF` of the version that would be built (lent). */
+const char *hs_pkg_use_cpv(const hs_pkg_use *u);
+/** SLOT as in the metadata, e.g. "0/2" (lent). */
+const char *hs_pkg_use_slot(const hs_pkg_use *u);
+/** Repository name (lent). */
+const char *hs_pkg_use_repo(const hs_pkg_use *u);
+/** EAPI (lent). */
+const char *hs_pkg_use_eapi(const hs_pkg_use *u);
+/** Is the version stable-keyworded for ARCH (so `*.stable.*` profile files apply)? */
+bool hs_pkg_use_stable(const hs_pkg_use *u);
+/** IUSE flags that end up on (lent). */
+const hs_useset *hs_pkg_use_enabled(const hs_pkg_use *u);
+/** IUSE flags that end up off (lent). */
+const hs_useset *hs_pkg_use_disabled(const hs_pkg_use *u);
+/** USE as the ebuild sees it (PORTAGE_USE: implicit flags such as ARCH, elibc_*, kernel_* included; lent). */
+const hs_useset *hs_pkg_use_portage_use(const hs_pkg_use *u);
+/** IUSE_EFFECTIVE (lent). */
+const hs_useset *hs_pkg_use_iuse_effective(const hs_pkg_use *u);
+/** IUSE flags masked by the profiles (lent). */
+const hs_useset *hs_pkg_use_masked(const hs_pkg_use *u);
+/** IUSE flags forced by the profiles (lent). */
+const hs_useset *hs_pkg_use_forced(const hs_pkg_use *u);
+/** The raw IUSE string from the metadata (lent). */
+const char *hs_pkg_use_iuse(const hs_pkg_use *u);
+/** The REQUIRED_USE string from the metadata (lent; "" when none). */
+const char *hs_pkg_use_required_use(const hs_pkg_use *u);
+
+/** Where a flag's final state came from. */
+typedef struct hs_flag_origin {
+	const char *flag;     /**< the IUSE flag */
+	bool enabled;         /**< its final state */
+	const char *layer;    /**< USE_ORDER layer that set it last: "env", "pkg", "conf", "defaults",
+	                           "pkginternal", "features", "repo", "env.d"; or "none" (never set) */
+	const char *file;     /**< file inside its root that set it (NULL for "pkginternal"/"none"/"env") */
+	unsigned line;        /**< its line (0 when not applicable) */
+	const char *token;    /**< the token as written there (`-*`, `-homed`, `python_targets_*` …; lent) */
+	bool masked;          /**< a profile use.mask turned it off */
+	bool forced;          /**< a profile use.force turned it on */
+	const char *mask_file;  /**< the mask/force file and line that decided, or NULL */
+	unsigned mask_line;     /**< its line */
+} hs_flag_origin;
+
+/** Number of IUSE_EFFECTIVE flags described (all of them, byte order). */
+size_t hs_pkg_use_origin_count(const hs_pkg_use *u);
+/** Origin @p i (lent), or NULL. */
+const hs_flag_origin *hs_pkg_use_origin(const hs_pkg_use *u, size_t i);
+/** Origin of @p flag (lent), or NULL when it is not in IUSE_EFFECTIVE. */
+const hs_flag_origin *hs_pkg_use_origin_of(const hs_pkg_use *u, const char *flag);
+
+/** Is REQUIRED_USE satisfied by the enabled flags? 1 yes, 0 no, negative errno when it cannot be evaluated. */
+int hs_pkg_use_required_use_ok(const hs_pkg_use *u);
+/** The unsatisfied part as emerge prints it (reduced; @p style raw or human). "" when satisfied (lent). */
+const char *hs_pkg_use_required_use_unsatisfied(const hs_pkg_use *u, hs_requse_style style);
 
 /**@}*/
 
