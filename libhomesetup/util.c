@@ -22,6 +22,7 @@ int hs_buf_reserve(hs_buf *b, size_t extra)
 		return -ENOMEM;
 	b->p = p;
 	b->cap = cap;
+	b->p[b->len] = '\0'; /* a reserved buffer is always a valid string */
 	return 0;
 }
 

@@ -110,9 +110,10 @@ static int version_error(hs_ctx *ctx, const char *s, size_t len, size_t pos, con
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	quoted = hs_escape(s, len, 128);
-	return hs_ctx_set_error(ctx, -EINVAL, "invalid version '%s' at column %zu: %s", quoted ? quoted : "?",
-				pos + 1, why);
+	if (len > 0)
+		quoted = hs_escape(s, len, 128);
+	return hs_ctx_set_error(ctx, -EINVAL, "invalid version '%s' at column %zu: %s",
+				len == 0 ? "" : quoted ? quoted : "?", pos + 1, why);
 }
 
 /* The suffix name at s[0..n), or -1. */
