@@ -79,6 +79,13 @@ char *hs_strndup(const char *s, size_t len);
 char *hs_escape(const char *s, size_t len, size_t max);
 
 
+/* ---- version.c: versions built inside a caller's allocation (atoms are one malloc) ------------------- */
+/* Validate s[0..len) as a version and report the bytes hs_version_init_at() needs. 0 or -EINVAL/-ENOMEM. */
+int hs_version_measure(hs_ctx *ctx, const char *s, size_t len, size_t *size);
+/* Build the version in mem (at least the measured size, aligned like malloc's result). The text must be the
+ * one just measured. The result is not to be passed to hs_version_free(): it lives in the caller's block. */
+hs_version *hs_version_init_at(void *mem, const char *s, size_t len);
+
 /* ================================================================================================== */
 /* rootfs.c: every file is opened *under* a root, never escaping it                                   */
 /* ================================================================================================== */
@@ -116,6 +123,10 @@ int hs_root_list_config(hs_ctx *ctx, hs_root_kind kind, const char *path, char *
 /* Join a directory and a relative path lexically ("/a/b" + "../c" → "/a/c"); absolute @rel is returned
  * as is. malloc'd; NULL on ENOMEM. */
 char *hs_path_join(const char *dir, const char *rel);
+
+/* Tests only: make hs_root_open use the component walk even where openat2(RESOLVE_IN_ROOT) works.
+ * (hs_root_open with O_CREAT creates with mode 0666 & ~umask; hs_root_read_file rejects non-regular files.) */
+void hs_rootfs_force_fallback(bool force);
 
 /* ================================================================================================== */
 /* vars.c: an ordered map of variables with the file and line that set each                          */
@@ -164,9 +175,13 @@ enum hs_getconfig_flags {
 };
 
 /* Parse one file's bytes (@path names it inside @kind's root, for messages and `source`), assigning into
- * @vars (and expanding against it). Records every assignment in @assigns when non-NULL. Errors are Portage's:
- * '"<path>", line N: Invalid variable name 'USE+'' etc., returned as -EINVAL. Keys starting with "__" are
- * dropped. CRLF line ends give Portage's dos2unix warning. Nesting of `source` is limited (loop → -ELOOP). */
+ * @vars (and expanding against it). Records every assignment in @assigns when non-NULL. Errors use Portage's
+ * wording in the form "<path>:<line>: Invalid variable name 'USE+' (column 1)" (line and column of the
+ * offending token; Portage prints "\"<path>\", line N: …"), returned as -EINVAL; in TOLERANT mode the same text
+ * is a warning and parsing of this file stops (an invalid name only skips that assignment), as in Portage.
+ * On an error @vars keeps the assignments made before it. Keys starting with "__" are kept here (later lines
+ * may expand them); hs_makeconf_load drops them. CRLF line ends give Portage's dos2unix warning. Nesting of
+ * `source` is limited (loop → -ELOOP); expansions are capped (-EFBIG) so no input can exhaust memory. */
 int hs_getconfig_buf(hs_ctx *ctx, hs_root_kind kind, const char *path, const char *buf, size_t len,
 		     hs_vars *vars, hs_assigns *assigns, unsigned flags);
 
@@ -174,6 +189,8 @@ int hs_getconfig_buf(hs_ctx *ctx, hs_root_kind kind, const char *path, const cha
  * A missing path is not an error (returns 0, nothing assigned). */
 int hs_getconfig_path(hs_ctx *ctx, hs_root_kind kind, const char *path, hs_vars *vars, hs_assigns *assigns,
 		      unsigned flags);
+/* Files larger than this are refused by hs_getconfig_path and hs_conflines_read (-EFBIG). */
+#define HS_GETCONFIG_MAX_FILE (16u << 20)
 
 /* make.conf as Portage reads it: ${CONFIG}/etc/make.conf then ${CONFIG}/etc/portage/make.conf (each file or
  * directory; "!!! Found 2 make.conf files, using both '…' and '…'" warning), expanding against @vars (which
@@ -200,6 +217,12 @@ void hs_conflines_free(hs_conflines *l);
  * and blank lines dropped, tokens after a token starting with '#' dropped; invalid UTF-8 replaced. Appends to
  * @out. A missing path adds nothing. */
 int hs_conflines_read(hs_ctx *ctx, hs_root_kind kind, const char *path, bool recursive, hs_conflines *out);
+/* The same on one file's bytes (@path is copied into out->paths for the lines). 0 or -ENOMEM. */
+int hs_conflines_parse_buf(hs_ctx *ctx, const char *path, const char *buf, size_t len, hs_conflines *out);
+
+/* Decode one UTF-8 character at s[0..len): its length (1-4, *cp set), or for invalid input the negated length
+ * of the maximal invalid subpart that Python's errors="replace" turns into one U+FFFD. */
+int hs_utf8_next(const char *s, size_t len, uint32_t *cp);
 
 
 /* ================================================================================================== */
@@ -215,11 +238,15 @@ typedef struct hs_repo {
 typedef struct hs_repos {
 	hs_repo *v;
 	size_t n;
-	char *main_repo;   /* [DEFAULT] main-repo, "gentoo" when absent */
+	char *main_repo;   /* [DEFAULT] main-repo ("gentoo" by default), else the repository at PORTDIR; NULL when
+	                    * Portage would have none (e.g. main-repo names a dropped repository) */
 } hs_repos;
 
 /* Read /usr/share/portage/config/repos.conf-equivalent defaults, then ${CONFIG}/etc/portage/repos.conf (file
- * or directory) with iniparser; PORTDIR/PORTDIR_OVERLAY from @vars (may be NULL) for compatibility. */
+ * or directory) with iniparser; PORTDIR/PORTDIR_OVERLAY (and PORTAGE_REPOSITORIES, which replaces every
+ * repos.conf) from @vars (may be NULL). Repositories Portage drops (no location, a location that is not a
+ * directory except for gentoo, a repo_name differing from the section) are dropped with Portage's message as a
+ * warning; out->v is in Portage's order (priority, then name). *out is filled in; free with hs_repos_free(). */
 int hs_repos_load(hs_ctx *ctx, const hs_vars *vars, hs_repos *out);
 void hs_repos_free(hs_repos *r);
 const hs_repo *hs_repos_find(const hs_repos *r, const char *name);
@@ -248,9 +275,204 @@ void hs_ebuilds_free(hs_ebuild **v, size_t n);
 /* ================================================================================================== */
 /* vdb.c: internals shared with the checks                                                             */
 /* ================================================================================================== */
-/* Parse CONTENTS bytes (the real format: paths with spaces; obj: last two fields are md5 and mtime; sym:
- * split on " -> ", last field mtime). Malformed lines → warning "<path>:<line>: …", skipped. */
+/* Parse CONTENTS bytes as Portage's dblink.getcontents() does (paths with spaces; obj: the last two fields are
+ * md5 and mtime; sym: split at the last " -> " that leaves a target, last field mtime, the pre-2011 stat-tuple
+ * form too; \n, \r\n and \r end lines; paths normalised as normalize_path()). Malformed lines and NUL bytes
+ * → warning "<path>:<line>: Unrecognized CONTENTS entry: '…'; line ignored" (at most 20, then a count).
+ * *out (n entries) and *storage are malloc'd: the entries' strings live in *storage; free both with free(). */
 int hs_contents_parse(hs_ctx *ctx, const char *path, const char *buf, size_t len, hs_contents_entry **out,
 		      size_t *n, char **storage);
+
+/* ================================================================================================== */
+/* pkguse.c: atom-keyed config files (package.use and friends), flag lists, Portage's specificity order */
+/* ================================================================================================== */
+/* One USE token (or keyword, or atom) with the file and line it was written on. The path is lent from
+ * the list's owner (an hs_conflines, hs_assigns or hs_profile_node), which must outlive the list. */
+typedef struct hs_flagtok {
+	char *tok;            /* the effective token (`-python_targets_*`) */
+	char *written;        /* what the file says when different (`PYTHON_TARGETS: -*`), else NULL */
+	const char *path;
+	unsigned line;
+} hs_flagtok;
+
+typedef struct hs_flagtoks {
+	hs_flagtok *v;
+	size_t n, cap;
+} hs_flagtoks;
+int hs_flagtoks_push(hs_flagtoks *t, const char *tok, size_t len, const char *path, unsigned line);
+int hs_flagtoks_push_written(hs_flagtoks *t, const char *tok, const char *written, const char *path, unsigned line);
+/* Push every whitespace-separated word of @s. */
+int hs_flagtoks_push_words(hs_flagtoks *t, const char *s, const char *path, unsigned line);
+int hs_flagtoks_append(hs_flagtoks *t, const hs_flagtoks *from);
+void hs_flagtoks_free(hs_flagtoks *t);
+
+/* The words of variable @name's final value in @a, each attributed to the assignment that wrote it: when
+ * a value starts with the previous value's words (`USE="${USE} x"`), those words keep their origins. */
+int hs_flagtoks_from_assigns(hs_flagtoks *out, const hs_assigns *a, const char *name);
+
+enum hs_atomfile_flags {
+	HS_ATOMFILE_WILDCARD = 1u << 0,      /* extended syntax: wildcards (and ::repo) in atoms */
+	HS_ATOMFILE_ALLOW_REPO = 1u << 1,    /* ::repo allowed (profile-formats profile-repo-deps) */
+	HS_ATOMFILE_PREFIXES = 1u << 2,      /* `VAR:` tokens prefix the rest of their line */
+	HS_ATOMFILE_CHECK_FLAGS = 1u << 3,   /* drop invalid USE flags: "--- Invalid USE flag for …" */
+	HS_ATOMFILE_DOTS = 1u << 4,          /* '.' allowed in USE flags (no EAPI known) */
+	HS_ATOMFILE_CHECK_AT_LOAD = 1u << 5, /* check every atom at load time with Portage's warnings */
+	/* /etc/portage/package.use */
+	HS_ATOMFILE_USER_USE = HS_ATOMFILE_WILDCARD | HS_ATOMFILE_ALLOW_REPO | HS_ATOMFILE_PREFIXES |
+			       HS_ATOMFILE_CHECK_AT_LOAD,
+	/* /etc/portage/package.accept_keywords, package.keywords */
+	HS_ATOMFILE_USER_KEYWORDS = HS_ATOMFILE_WILDCARD | HS_ATOMFILE_ALLOW_REPO | HS_ATOMFILE_CHECK_AT_LOAD,
+};
+
+/* An atom-keyed file (file or directory) as Portage's grabdict_package() reads it: each entry's key is an
+ * atom as written; lines with the same key are joined in file order; keys keep first-appearance order.
+ * Atoms are parsed when a package is matched (only the lines that can name it). */
+typedef struct hs_atomfile {
+	hs_conflines lines;
+	unsigned char *bad;   /* per line: rejected (invalid atom) */
+	unsigned flags;
+} hs_atomfile;
+
+int hs_atomfile_load(hs_ctx *ctx, hs_atomfile *f, hs_root_kind kind, const char *path, bool recursive,
+		     unsigned flags);
+void hs_atomfile_free(hs_atomfile *f);
+
+/* Append the values of every entry of @f whose atom matches @pkg to @out, in Portage's order
+ * (ordered_by_atom_specificity: least specific first; of equally specific entries the one written first is
+ * applied last). @pkg->category/package/version are required; @cp is "category/package". The key "*" "/" "*"
+ * is skipped when @skip_global (it belongs to make.conf's USE). An entry without values contributes
+ * @empty_default's words when that is non-NULL (package.accept_keywords). */
+int hs_atomfile_match(hs_ctx *ctx, const hs_atomfile *f, const hs_pkg_info *pkg, const char *cp, bool skip_global,
+		      const char *empty_default, hs_flagtoks *out);
+/* The same over several files read as one dict (keys merged in order, as KeywordsManager merges
+ * package.keywords and package.accept_keywords). */
+int hs_atomfile_match_n(hs_ctx *ctx, const hs_atomfile *const *files, size_t n_files, const hs_pkg_info *pkg,
+			const char *cp, bool skip_global, const char *empty_default, hs_flagtoks *out);
+
+/* The values of the exact key "*" "/" "*" (extract_global_USE_changes). */
+int hs_atomfile_global(hs_ctx *ctx, const hs_atomfile *f, hs_flagtoks *out);
+
+/* A profile flag list (use.mask, use.force, use.stable.*): one entry per line, `-flag` un-sets; invalid
+ * entries (including `-*`) give "--- Invalid USE flag in '<file>': '<flag>'" and are dropped. */
+typedef struct hs_flaglist {
+	hs_flagtoks toks;
+	hs_conflines lines;   /* owns the paths */
+} hs_flaglist;
+int hs_flaglist_load(hs_ctx *ctx, hs_flaglist *out, hs_root_kind kind, const char *path, bool recursive, bool dots);
+void hs_flaglist_free(hs_flaglist *l);
+
+/* A package.mask-style list: one atom per line, `-atom` removes an earlier identical one. Kept as text;
+ * hs_masklist_stack() filters by package and hs_masklist_matches() parses the survivors. */
+typedef struct hs_maskent {
+	char *text;           /* atom as written (after an added ::repo), without the leading '-' */
+	const char *path;
+	unsigned line;
+	bool neg;             /* `-atom` */
+} hs_maskent;
+
+typedef struct hs_masklist {
+	hs_maskent *v;
+	size_t n, cap;
+	hs_conflines lines;   /* owns the paths */
+} hs_masklist;
+
+int hs_masklist_load(hs_ctx *ctx, hs_masklist *out, hs_root_kind kind, const char *path, bool recursive);
+void hs_masklist_free(hs_masklist *m);
+/* Incremental stacking of @n lists (stack_lists incremental=1) restricted to entries that can name @cp
+ * (every entry with a '*' too when @wildcards); `-atom` also removes `atom::repo` when @ignore_repo; atoms
+ * without a repository get `::@add_repo` (append_repo) when @add_repo is non-NULL. The result owns its
+ * texts and lends the paths of the inputs. */
+int hs_masklist_stack(const hs_masklist *const *lists, size_t n, const char *cp, bool wildcards, bool ignore_repo,
+		      const char *add_repo, hs_masklist *out);
+/* The first entry of @m whose atom matches @pkg (NULL: none). Unparsable atoms give Portage's
+ * "--- Invalid atom in <file>: <atom>" warning and never match. */
+const hs_maskent *hs_masklist_find(hs_ctx *ctx, const hs_masklist *m, const hs_pkg_info *pkg, unsigned atom_flags);
+
+/* ================================================================================================== */
+/* profile.c: the profile stack (make.profile, parent, eapi, /etc/portage/profile), per-node files      */
+/* ================================================================================================== */
+typedef struct hs_profile_node {
+	char *path;             /* directory inside PORTAGE_CONFIGROOT */
+	char *eapi;             /* the node's EAPI; NULL for /etc/portage/profile without an eapi file */
+	char *repo;             /* name of the repository the node lives in, or NULL */
+	bool user;              /* /etc/portage/profile */
+	bool allow_dirs;        /* use.mask & co. may be directories */
+	bool allow_repo_deps;   /* profile-formats profile-repo-deps */
+	bool stable_files;      /* the EAPI has use.stable.* and package.use.stable.* */
+	/* make.defaults */
+	hs_assigns assigns;
+	hs_vars *vars;          /* each variable's value in this node (NULL: no make.defaults) */
+	hs_flagtoks use;        /* the node's USE words, with origins */
+	/* USE, keyword and mask files */
+	hs_flaglist use_mask, use_force, use_stable_mask, use_stable_force;
+	hs_atomfile pkg_use, pkg_use_mask, pkg_use_force, pkg_use_stable_mask, pkg_use_stable_force;
+	hs_atomfile pkg_keywords, pkg_accept_keywords;
+	hs_masklist pkg_mask, pkg_unmask;
+} hs_profile_node;
+
+typedef struct hs_profile {
+	hs_profile_node *v;
+	size_t n;
+	char *profile_path;     /* "/etc/portage/make.profile" (or the deprecated "/etc/make.profile") */
+} hs_profile;
+
+/* The stack in Portage's order (parents depth-first before the node; /etc/portage/profile last when it
+ * exists). Errors are Portage's ("Parent '…' not found: '…'", "Empty parent file: '…'", "Profile contains
+ * unsupported EAPI '…': '…'") wrapped in "Unable to parse profile: '<make.profile>': …" (-EINVAL), a loop in
+ * `parent` files (-ELOOP), no profile (-ENOENT). Only eapi and parent files are read here. */
+int hs_profile_load(hs_ctx *ctx, const hs_repos *repos, hs_profile *out);
+void hs_profile_free(hs_profile *p);
+void hs_profile_node_free(hs_profile_node *n);
+
+/* Read a node's use.*, package.use*, package.keywords, package.accept_keywords, package.mask/unmask. */
+int hs_profile_node_read_files(hs_ctx *ctx, hs_profile_node *n);
+/* Read a node's make.defaults, expanding against (and assigning into) @expand; the caller removes USE
+ * from @expand first, as Portage does. */
+int hs_profile_node_read_defaults(hs_ctx *ctx, hs_profile_node *n, hs_vars *expand);
+/* The repository-level profile directory (<repo>/profiles) as a node: its use.mask & co. and make.defaults
+ * apply before any profile node (§2.5). */
+int hs_profile_repo_node(hs_ctx *ctx, const hs_repo *repo, hs_profile_node *out);
+
+/* EAPI helpers: is @eapi one Portage supports; its number (0..8, leading digits; -1 if none). */
+bool hs_eapi_supported(const char *eapi);
+int hs_eapi_num(const char *eapi);
+
+/* ================================================================================================== */
+/* portageconf.c, visibility.c, effective.c: the configuration snapshot behind hs_portage              */
+/* ================================================================================================== */
+struct hs_portage {
+	hs_ctx *ctx;
+	bool use_env;
+	hs_repos repos;
+	hs_profile profile;
+	hs_profile_node *repo_nodes;       /* <repo>/profiles of repos.v[i] */
+	hs_vars *expand;                   /* Portage's expand_map after make.conf */
+	hs_vars *envd, *globals, *defaults, *conf, *env;
+	hs_vars *final;                    /* what hs_portage_var() answers */
+	hs_assigns envd_assigns, conf_assigns;
+	hs_flagtoks envd_use, conf_use, env_use;
+	hs_flagtoks *node_use;             /* per profile node: its USE_EXPAND values as flags, then its USE */
+	hs_atomfile user_use, user_keywords, user_accept_keywords;
+	hs_masklist user_mask, user_unmask;
+	char **use_order;                  /* USE_ORDER layers, lowest precedence first */
+	char **use_expand;                 /* USE_EXPAND, sorted */
+	char **use_expand_unprefixed;
+	char **use_expand_hidden;
+	hs_useset *iuse_implicit;          /* IUSE_EFFECTIVE without the package's IUSE (EAPI >= 5) */
+	hs_useset *global_mask, *global_force; /* profile use.mask/use.force (implicit IUSE before EAPI 5) */
+	char *arch;                        /* the profile's ARCH, or NULL */
+	char *accept_keywords;             /* ACCEPT_KEYWORDS after incremental stacking */
+	char *env_accept_keywords;         /* ACCEPT_KEYWORDS of the environment, or NULL */
+	bool features_test;                /* FEATURES contains test */
+};
+
+/* Is @name one of Portage's incremental variables (const.INCREMENTALS)? */
+bool hs_portage_incremental(const char *name);
+/* The <repo>/profiles node of repository @name, or NULL. */
+const hs_profile_node *hs_portage_repo_profile(const hs_portage *p, const char *name);
+
+/* visibility.c: KeywordsManager and MaskManager for one ebuild. *why (malloc'd) explains an invisible one. */
+int hs_portage_visibility(hs_portage *p, const hs_ebuild *e, const hs_pkg_info *pkg, const char *cp, bool *visible,
+			  bool *stable, char **why);
 
 #endif /* HOMESETUP_P_H */

@@ -295,32 +295,25 @@ static inline size_t trailing_zero_len(const char *s, size_t len)
 
 /* ---- parsed versions ---------------------------------------------------------------------------------- */
 
-int hs_version_parse(hs_ctx *ctx, hs_version **out, const char *s, size_t len)
+/* Bytes a version built from a valid scan needs (struct, parts, text, norev copy). 0 on overflow. */
+static size_t version_size(const struct vscan *sc, size_t len)
 {
-	struct vscan sc;
-	hs_version *v;
-	size_t nparts, size, i, k = 0;
+	size_t nparts = sc->ncomp + sc->nsuf, size; /* <= len, so no overflow below on 64-bit */
+
+	if (nparts > (SIZE_MAX - sizeof(hs_version) - 2 * len - 2) / sizeof(struct vpart))
+		return 0;
+	size = sizeof(hs_version) + nparts * sizeof(struct vpart) + len + 1;
+	if (sc->rev_off < len)
+		size += sc->norev_len + 1;
+	return size;
+}
+
+/* Fill a version at v (version_size() bytes, suitably aligned) from a valid scan of s. Cannot fail. */
+static hs_version *version_build(hs_version *v, const char *s, size_t len, const struct vscan *scan)
+{
+	const struct vscan sc = *scan;
+	size_t nparts = sc.ncomp + sc.nsuf, i, k = 0;
 	char *text;
-	int r;
-
-	assert(out);
-	assert(s || len == 0);
-
-	if (len > INT32_MAX)
-		return version_error(ctx, s, len, 0, "the version is longer than %d bytes", INT32_MAX);
-	r = version_scan(ctx, s, len, &sc);
-	if (r < 0)
-		return r;
-
-	nparts = sc.ncomp + sc.nsuf; /* <= len, so no overflow below on 64-bit; checked for 32-bit */
-	if (nparts > (SIZE_MAX - sizeof(*v) - 2 * (size_t)len - 2) / sizeof(struct vpart))
-		return -ENOMEM;
-	size = sizeof(*v) + nparts * sizeof(struct vpart) + len + 1;
-	if (sc.rev_off < len)
-		size += sc.norev_len + 1;
-	v = malloc(size);
-	if (!v)
-		return -ENOMEM;
 
 	text = (char *)(v->parts + nparts);
 	memcpy(text, s, len);
@@ -339,7 +332,6 @@ int hs_version_parse(hs_ctx *ctx, hs_version **out, const char *s, size_t len)
 	v->ncomp = (uint32_t)sc.ncomp;
 	v->nsuf = (uint32_t)sc.nsuf;
 	v->letter = sc.letter;
-
 	/* first component: an integer */
 	i = skip_digits(s, 0, sc.comp_end);
 	{
@@ -386,8 +378,56 @@ int hs_version_parse(hs_ctx *ctx, hs_version **out, const char *s, size_t len)
 		v->rev_len = (uint32_t)(len - ro);
 	}
 
-	*out = v;
+	return v;
+}
+
+int hs_version_parse(hs_ctx *ctx, hs_version **out, const char *s, size_t len)
+{
+	struct vscan sc;
+	hs_version *v;
+	size_t size;
+	int r;
+
+	assert(out);
+	assert(s || len == 0);
+
+	if (len > INT32_MAX)
+		return version_error(ctx, s, len, 0, "the version is longer than %d bytes", INT32_MAX);
+	r = version_scan(ctx, s, len, &sc);
+	if (r < 0)
+		return r;
+	size = version_size(&sc, len);
+	if (size == 0)
+		return -ENOMEM;
+	v = malloc(size);
+	if (!v)
+		return -ENOMEM;
+	*out = version_build(v, s, len, &sc);
 	return 0;
+}
+
+int hs_version_measure(hs_ctx *ctx, const char *s, size_t len, size_t *size)
+{
+	struct vscan sc;
+	int r;
+
+	if (len > INT32_MAX)
+		return version_error(ctx, s, len, 0, "the version is longer than %d bytes", INT32_MAX);
+	r = version_scan(ctx, s, len, &sc);
+	if (r < 0)
+		return r;
+	*size = version_size(&sc, len);
+	return *size ? 0 : -ENOMEM;
+}
+
+hs_version *hs_version_init_at(void *mem, const char *s, size_t len)
+{
+	struct vscan sc;
+	int r = version_scan(NULL, s, len, &sc);
+
+	assert(r == 0); /* the caller measured this very text */
+	(void)r;
+	return version_build(mem, s, len, &sc);
 }
 
 void hs_version_free(hs_version *v)
