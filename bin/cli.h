@@ -37,6 +37,8 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv);
 void help_vercmp(FILE *out);
 int cmd_required_use(struct cli *cli, int argc, char **argv);
 void help_required_use(FILE *out);
+int cmd_use(struct cli *cli, int argc, char **argv);
+void help_use(FILE *out);
 
 /* Output helpers (bin/output.c). */
 /* Print "homesetup: <message>" to stderr; returns EXIT_USAGE for `return cli_usage_error(...)`. */
@@ -59,8 +61,18 @@ static inline void cli_freep(void *p) { free(*(void **)p); }
 #define _cleanup_free_ __attribute__((cleanup(cli_freep)))
 static inline void cli_json_putp(struct json_object **o) { json_object_put(*o); }
 #define _cleanup_json_ __attribute__((cleanup(cli_json_putp)))
-static inline void cli_atom_freep(hs_atom **a) { hs_atom_free(*a); }
-#define _cleanup_atom_ __attribute__((cleanup(cli_atom_freep)))
+/* _cleanup_(hs_atom_freep) hs_atom *a = NULL; … for every library type with a _free. */
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define CLI_DEFINE_FREEP(type, func) \
+	static inline void func##p(type **p) { func(*p); }
+CLI_DEFINE_FREEP(hs_atom, hs_atom_free)
+CLI_DEFINE_FREEP(hs_version, hs_version_free)
+CLI_DEFINE_FREEP(hs_useset, hs_useset_free)
+CLI_DEFINE_FREEP(hs_iuse, hs_iuse_free)
+CLI_DEFINE_FREEP(hs_requse, hs_requse_free)
+CLI_DEFINE_FREEP(hs_requse_solution, hs_requse_solution_free)
+CLI_DEFINE_FREEP(char *, hs_strv_free)
+#define _cleanup_atom_ _cleanup_(hs_atom_freep)
 
 /* Report a getopt_long() failure (call with opterr = 0 and an optstring starting with ':'): c is what
  * getopt_long() returned ('?' or ':'). Returns EXIT_USAGE. */
@@ -76,9 +88,27 @@ int cli_json_add(struct json_object *obj, const char *key, struct json_object *v
 /* Print obj as one compact line (or indented when pretty) on stdout. Returns 0, or -1 on a write error. */
 int cli_json_print(struct json_object *obj, bool pretty);
 
-/* Batch input: read one line from in, strip the trailing LF and CR. Returns its length (it may contain NUL
- * bytes), or -1 at end of input or on a read error (tell them apart with ferror()). */
-ssize_t cli_getline(char **line, size_t *cap, FILE *in);
+/* Batch input, one line at a time from a file descriptor. Before it blocks on read(2) it flushes stdout, so
+ * answers stream out as the input arrives (a co-process sending one line gets its answer at once) while
+ * bulk input is still written in large blocks. */
+struct cli_lines {
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	bool eof;
+};
+void cli_lines_init(struct cli_lines *r, int fd);
+void cli_lines_done(struct cli_lines *r);
+/* The next line, without its trailing LF/CR, NUL-terminated (it may contain NUL bytes; use the length); it
+ * lives until the next call. Returns its length, -1 at the end of the input, -2 on a read error (errno set),
+ * -3 when flushing stdout failed. */
+ssize_t cli_lines_next(struct cli_lines *r, char **line);
+/* End of a batch loop: last is what cli_lines_next() returned last (>= 0 when the loop stopped on a write
+ * error). Reports read and write errors; returns EXIT_OK or EXIT_USAGE. */
+int cli_lines_finish(struct cli *cli, ssize_t last);
+static inline void cli_lines_donep(struct cli_lines *r) { cli_lines_done(r); }
+#define _cleanup_lines_ __attribute__((cleanup(cli_lines_donep)))
+
 /* Flush stdout and report a write error ("homesetup: write error: ..."). Returns code, or EXIT_USAGE when
  * the output could not be written. */
 int cli_finish(struct cli *cli, int code);

@@ -2,6 +2,7 @@
 /* homesetup vercmp: compare two PMS versions the way Portage's vercmp does. */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -46,11 +47,11 @@ static int print_json(const char *a, size_t alen, const char *b, size_t blen, co
 
 static int run_batch(struct cli *cli)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	_cleanup_lines_ struct cli_lines in = { .fd = STDIN_FILENO };
+	char *line;
 	ssize_t n;
 
-	while ((n = cli_getline(&line, &cap, stdin)) >= 0) {
+	while ((n = cli_lines_next(&in, &line)) >= 0) {
 		const char *tab = memchr(line, '\t', (size_t)n);
 		size_t alen = tab ? (size_t)(tab - line) : (size_t)n;
 		const char *b = tab ? tab + 1 : "";
@@ -69,9 +70,7 @@ static int run_batch(struct cli *cli)
 			break;
 		}
 	}
-	if (ferror(stdin))
-		return cli_error(cli, "error reading standard input: %m");
-	return cli_finish(cli, EXIT_OK);
+	return cli_lines_finish(cli, n);
 }
 
 int cmd_vercmp(struct cli *cli, int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -137,15 +138,71 @@ int cli_json_print(struct json_object *obj, bool pretty)
 	return 0;
 }
 
-ssize_t cli_getline(char **line, size_t *cap, FILE *in)
+void cli_lines_init(struct cli_lines *r, int fd)
 {
-	ssize_t n = getline(line, cap, in);
+	*r = (struct cli_lines){ .fd = fd };
+}
 
-	if (n < 0)
-		return -1;
-	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
-		(*line)[--n] = '\0';
-	return n;
+void cli_lines_done(struct cli_lines *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+ssize_t cli_lines_next(struct cli_lines *r, char **line)
+{
+	for (;;) {
+		char *nl = r->end > r->start ? memchr(r->buf + r->start, '\n', r->end - r->start) : NULL;
+		size_t len;
+		ssize_t n;
+
+		if (nl || (r->eof && r->end > r->start)) {
+			*line = r->buf + r->start;
+			len = nl ? (size_t)(nl - *line) : r->end - r->start;
+			r->start += len + (nl != NULL);
+			while (len > 0 && ((*line)[len - 1] == '\r' || (*line)[len - 1] == '\n'))
+				len--;
+			(*line)[len] = '\0'; /* the buffer keeps a spare byte past end for this */
+			return (ssize_t)len;
+		}
+		if (r->eof)
+			return -1;
+		/* No complete line is buffered: make room, and answer what was asked so far before blocking,
+		 * so that a co-process writing one line and waiting for its answer is served. */
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < 4096 + 1) {
+			size_t cap = r->cap ? r->cap * 2 : 65536;
+			char *p = realloc(r->buf, cap);
+
+			if (!p) {
+				errno = ENOMEM;
+				return -2;
+			}
+			r->buf = p;
+			r->cap = cap;
+		}
+		if (fflush(stdout) != 0)
+			return -3;
+		do
+			n = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -2;
+		if (n == 0)
+			r->eof = true;
+		r->end += (size_t)n;
+	}
+}
+
+int cli_lines_finish(struct cli *cli, ssize_t last)
+{
+	if (last == -2)
+		return cli_error(cli, "error reading standard input: %s", strerror(errno));
+	return cli_finish(cli, EXIT_OK);
 }
 
 int cli_finish(struct cli *cli, int code)
