@@ -148,7 +148,7 @@ fuzz-smoke: fuzz
 BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
 
-$(O)/bench/%: bench/%.c $(LIB_INT) | $(O)/tests
+$(O)/bench/%: bench/%.c $(wildcard bench/gen_*.c) $(LIB_INT) | $(O)/tests
 	@mkdir -p $(O)/bench
 	$(CC) $(CPPFLAGS) -O2 -g $(HS_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_INT) $(HS_LDFLAGS) $(LDFLAGS) $(LIB_LIBS)
 
