@@ -9,6 +9,10 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
+	{ "atom", cmd_atom, "parse, compare and intersect package atoms", help_atom },
+	{ "vercmp", cmd_vercmp, "compare two package versions as Portage does", help_vercmp },
+	{ "required-use", cmd_required_use, "check REQUIRED_USE and find the fewest USE changes", help_required_use },
+	{ "use", cmd_use, "the USE Portage would build systemd and pambase with, and why", help_use },
 	{ "help", NULL, "show the help of a command", NULL },
 };
 

@@ -833,6 +833,79 @@ const char *hs_edit_backup_path(const hs_edit *edit);
 
 /**@}*/
 
+
+/* ================================================================================================== */
+/** @name Readiness checks (`homesetup check`)                                                        */
+/* ================================================================================================== */
+/**@{*/
+
+/** Result of one check. */
+typedef enum hs_check_status {
+	HS_CHECK_OK = 0,   /**< fine */
+	HS_CHECK_WARN,     /**< works, but something is worth fixing */
+	HS_CHECK_FAIL,     /**< homed will not work (or migration would fail) until fixed */
+	HS_CHECK_SKIP,     /**< could not be checked here; the detail says why */
+} hs_check_status;
+
+/** One check's outcome (lent from its report). */
+typedef struct hs_check_result {
+	const char *id;       /**< stable id, e.g. "use.systemd.homed", "service.homed.active" */
+	const char *group;    /**< "use", "vdb", "service", "nss", "pam", "kernel", "homed-conf", "keys", "space" … */
+	hs_check_status status; /**< verdict */
+	const char *summary;  /**< one line */
+	const char *detail;   /**< more lines, or NULL */
+	const char *fix;      /**< the command or edit that fixes it, or NULL (always set for FAIL) */
+} hs_check_result;
+
+/** Options of a check run. */
+typedef struct hs_check_options {
+	const char *bus_address;   /**< D-Bus address of the system bus; NULL: the default system bus */
+	bool no_bus;               /**< do not talk to D-Bus (the bus checks SKIP) */
+	uint64_t bus_timeout_usec; /**< per-call timeout; 0: 5 s */
+	const char *const *only;   /**< NULL-terminated ids or groups to run (NULL: all) */
+	const char *const *skip;   /**< NULL-terminated ids or groups to leave out (NULL: none) */
+	const char *user;          /**< a user to check migration preflight for, or NULL */
+} hs_check_options;
+
+/** Opaque report: the results in registry order. */
+typedef struct hs_report hs_report;
+
+/**
+ * Run the registered checks under the context's roots.
+ * @param opts  may be NULL for defaults.
+ * @return 0 (whatever the verdicts), -EINVAL for an unknown id in only/skip (message names it), -ENOMEM.
+ */
+int hs_check_run(hs_ctx *ctx, hs_report **out, const hs_check_options *opts);
+
+/** Free a report (NULL is accepted). */
+void hs_report_free(hs_report *report);
+
+/** Number of results. */
+size_t hs_report_count(const hs_report *report);
+
+/** Result @p i (lent), or NULL. */
+const hs_check_result *hs_report_get(const hs_report *report, size_t i);
+
+/** The worst status in the report (OK for an empty report). */
+hs_check_status hs_report_worst(const hs_report *report);
+
+/** Number of checks the library knows. */
+size_t hs_check_registry_count(void);
+
+/** Id of registered check @p i (static string), or NULL. */
+const char *hs_check_registry_id(size_t i);
+
+/** Group of registered check @p i (static string), or NULL. */
+const char *hs_check_registry_group(size_t i);
+
+/** One-line description of registered check @p i (static string), or NULL. */
+const char *hs_check_registry_description(size_t i);
+
+/** "OK", "WARN", "FAIL" or "SKIP". */
+const char *hs_check_status_name(hs_check_status status);
+
+/**@}*/
+
 #ifdef __cplusplus
 }
 #endif

@@ -362,7 +362,7 @@ int hs_flaglist_load(hs_ctx *ctx, hs_flaglist *out, hs_root_kind kind, const cha
 void hs_flaglist_free(hs_flaglist *l);
 
 /* A package.mask-style list: one atom per line, `-atom` removes an earlier identical one. Kept as text;
- * hs_masklist_stack() filters by package and hs_masklist_matches() parses the survivors. */
+ * hs_masklist_stack() filters by package and hs_masklist_find() parses the survivors. */
 typedef struct hs_maskent {
 	char *text;           /* atom as written (after an added ::repo), without the leading '-' */
 	const char *path;
@@ -410,10 +410,13 @@ typedef struct hs_profile_node {
 	hs_masklist pkg_mask, pkg_unmask;
 } hs_profile_node;
 
+struct hs_repo_layout;
 typedef struct hs_profile {
 	hs_profile_node *v;
 	size_t n;
 	char *profile_path;     /* "/etc/portage/make.profile" (or the deprecated "/etc/make.profile") */
+	struct hs_repo_layout *layouts; /* what each repository's metadata/layout.conf says about profiles */
+	size_t n_layouts;
 } hs_profile;
 
 /* The stack in Portage's order (parents depth-first before the node; /etc/portage/profile last when it
@@ -431,7 +434,7 @@ int hs_profile_node_read_files(hs_ctx *ctx, hs_profile_node *n);
 int hs_profile_node_read_defaults(hs_ctx *ctx, hs_profile_node *n, hs_vars *expand);
 /* The repository-level profile directory (<repo>/profiles) as a node: its use.mask & co. and make.defaults
  * apply before any profile node (§2.5). */
-int hs_profile_repo_node(hs_ctx *ctx, const hs_repo *repo, hs_profile_node *out);
+int hs_profile_repo_node(hs_ctx *ctx, const hs_profile *p, const hs_repo *repo, hs_profile_node *out);
 
 /* EAPI helpers: is @eapi one Portage supports; its number (0..8, leading digits; -1 if none). */
 bool hs_eapi_supported(const char *eapi);
@@ -474,5 +477,199 @@ const hs_profile_node *hs_portage_repo_profile(const hs_portage *p, const char *
 /* visibility.c: KeywordsManager and MaskManager for one ebuild. *why (malloc'd) explains an invisible one. */
 int hs_portage_visibility(hs_portage *p, const hs_ebuild *e, const hs_pkg_info *pkg, const char *cp, bool *visible,
 			  bool *stable, char **why);
+
+/* ================================================================================================== */
+/* atomic.c / edit.c: atomic replacement of one file under a root; edits as byte-range replacements    */
+/* ================================================================================================== */
+enum hs_atomic_flags {
+	HS_ATOMIC_BACKUP = 1u << 0, /* hard-link the current file to "<file>.homesetup-<UTC>~" first (= HS_EDIT_BACKUP) */
+	HS_ATOMIC_DELETE = 1u << 1, /* internal: remove the file (hs_atomic_remove) */
+};
+
+/* What a change was planned against: the file's bytes then, or its absence. */
+typedef struct hs_atomic_expect {
+	bool exists;
+	const char *data;
+	size_t len;
+} hs_atomic_expect;
+
+/* Replace @path (absolute, inside @kind's root; a symlink is followed inside the root and its target replaced)
+ * by buf[0..len): lock (flock on ".<file>.homesetup.lock", waiting up to hs_atomic_lock_timeout_ms, then
+ * -EBUSY), remove stale ".<file>.homesetup-XXXXXX" temporaries left by killed runs (warning), compare with
+ * @expect (may be NULL) and refuse with -ESTALE "<path>: changed since it was read…", optionally back up
+ * (HS_ATOMIC_BACKUP; *backup_out gets its root-relative path when non-NULL), write a temporary file in the same
+ * directory with the original's owner, mode, SELinux context and ACL (new files: @mode, 0 meaning 0644, owned by
+ * the caller's euid), fsync, rename over, fsync the directory. Returns 0 when written, 1 when the file already
+ * held exactly these bytes (nothing written, mtime unchanged), or a negative errno with "<path>: cannot …:
+ * <strerror>; the file is unchanged" in ctx (EROFS, ENOSPC, EACCES …). Nothing is left behind on failure. */
+int hs_atomic_replace(hs_ctx *ctx, hs_root_kind kind, const char *path, const char *buf, size_t len,
+		      unsigned mode, unsigned flags, const hs_atomic_expect *expect, char **backup_out);
+/* The same without an expectation or backup path: the helper for writers that hold their own locks (e.g. the
+ * account files under lckpwdf). */
+int hs_atomic_write_file(hs_ctx *ctx, hs_root_kind kind, const char *path, const char *buf, size_t len,
+			 unsigned mode, unsigned flags);
+/* Remove @path under the same lock, checks and backup; 1 when it was already absent. */
+int hs_atomic_remove(hs_ctx *ctx, hs_root_kind kind, const char *path, unsigned flags,
+		     const hs_atomic_expect *expect, char **backup_out);
+
+/* Fault injection, for tests only: when hs_atomic_fault_step names a step, the call fails there with
+ * -hs_atomic_fault_errno, or raises SIGKILL when that is 0. STEP_WRITE faults after half of the bytes. */
+typedef enum hs_atomic_step {
+	HS_ATOMIC_STEP_NONE = 0,
+	HS_ATOMIC_STEP_LOCK,
+	HS_ATOMIC_STEP_READ,
+	HS_ATOMIC_STEP_BACKUP,
+	HS_ATOMIC_STEP_TEMP,
+	HS_ATOMIC_STEP_WRITE,
+	HS_ATOMIC_STEP_OWNER,
+	HS_ATOMIC_STEP_XATTR,
+	HS_ATOMIC_STEP_SYNC,
+	HS_ATOMIC_STEP_RENAME,   /* the rename (or the unlink of hs_atomic_remove) */
+	HS_ATOMIC_STEP_SYNC_DIR, /* after the rename: the new file is in place */
+	HS_ATOMIC_STEP_UNLOCK,
+	HS_ATOMIC_STEP__MAX,
+} hs_atomic_step;
+extern int hs_atomic_fault_step;
+extern int hs_atomic_fault_errno;
+extern unsigned hs_atomic_lock_timeout_ms; /* default 10000 */
+
+/* edit.c: the unified diff of two buffers (labels as printed after "--- " and "+++ "; NULL for "/dev/null",
+ * i.e. a created or removed file). "" when equal. */
+int hs_diff_unified(const char *a, size_t alen, const char *b, size_t blen, const char *label_a,
+		    const char *label_b, unsigned context, char **out);
+
+
+/* ================================================================================================== */
+/* check.c: the check registry and the state shared by one run                                        */
+/* ================================================================================================== */
+typedef struct hs_checker hs_checker;
+
+/* Record a result for @id (must be a registered id). @fix and @detail may be NULL; the summary is printf-like.
+ * FAIL results must carry a fix. Returns 0 or -ENOMEM. */
+int hs_checker_add(hs_checker *c, const char *id, hs_check_status st, const char *fix, const char *detail,
+		   const char *summary_fmt, ...) _printf_(6, 7);
+/* Is @id selected by --only/--skip? Group runners use it to avoid expensive work for unselected ids. */
+bool hs_checker_wants(const hs_checker *c, const char *id);
+hs_ctx *hs_checker_ctx(hs_checker *c);
+const hs_check_options *hs_checker_options(const hs_checker *c);
+/* Shared, lazily loaded (once per run) resources; the checker owns them. -errno when unavailable (the
+ * message is in the ctx). */
+int hs_checker_portage(hs_checker *c, hs_portage **out);
+
+/* A group runner: emits results for the ids of its group. Defined in the probe modules (nss.c, pam.c …) and
+ * listed in check.c's registry table. */
+typedef int (*hs_check_group_fn)(hs_checker *c);
+
+/* Per-run data shared between groups (e.g. the package states the `use` group computed, which `vdb` reuses
+ * when both run): stored under a static key string, released with @free_fn (may be NULL) when the run ends.
+ * Setting a key again frees the old value. 0 or -ENOMEM (then @data is released with @free_fn). */
+int hs_checker_set_data(hs_checker *c, const char *key, void *data, void (*free_fn)(void *));
+void *hs_checker_get_data(const hs_checker *c, const char *key);
+
+/* The registry as tables, for hs_check_run_tables(): check.c builds the real ones from HS_CHECKS_<GROUP>;
+ * unit tests pass their own (runners that misbehave on purpose). */
+typedef struct hs_check_def {
+	const char *id, *group, *description;
+} hs_check_def;
+typedef struct hs_check_group_def {
+	const char *name;
+	hs_check_group_fn run;
+} hs_check_group_def;
+/* hs_check_run() over the given tables: groups run in table order; each def's group must name one of them. */
+int hs_check_run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const hs_check_def *defs,
+			size_t n_defs, const hs_check_group_def *groups, size_t n_groups);
+
+/* ================================================================================================== */
+/* usestack.c: one package's USE stacked over the USE_ORDER layers, with provenance (effective.c)       */
+/* ================================================================================================== */
+/* Where a flag's state came from (strings lent from the hs_portage or the hs_usestack). */
+typedef struct hs_use_origin {
+	const char *layer;
+	const char *path;
+	unsigned line;
+	const char *tok;
+} hs_use_origin;
+
+typedef struct hs_flagstate {
+	char *name;
+	bool on;
+	hs_use_origin o;
+	bool set;              /* a USE token touched it (else: "none") */
+	uint32_t hash;
+} hs_flagstate;
+
+/* A small open-addressing map of flag states, in insertion order. */
+typedef struct hs_flagmap {
+	hs_flagstate *v;
+	size_t n, cap;
+	uint32_t *idx;
+	size_t icap;
+} hs_flagmap;
+
+/* `-*` and `-prefix_*` (and a non-incremental USE_EXPAND variable) also explain flags never set. */
+typedef struct hs_use_clear {
+	char *prefix;          /* NULL: every flag */
+	hs_use_origin o;
+} hs_use_clear;
+
+/* The USE flags of one package being stacked layer by layer (config.regenerate), with provenance. */
+typedef struct hs_usestack {
+	hs_portage *p;
+	hs_flagmap flags;
+	hs_use_clear *clears;
+	size_t n_clears;
+	char **strs;           /* strings made up for origins (`ARCH=amd64`) */
+	size_t n_strs;
+	const hs_useset *iuse; /* the package's IUSE names, for `prefix_*` */
+} hs_usestack;
+
+/* One USE_ORDER layer: its USE tokens and its variables (for USE_EXPAND and USE_EXPAND_UNPREFIXED). */
+typedef struct hs_use_layer {
+	const char *name;
+	const hs_flagtoks *toks;
+	const hs_vars *vars;
+	bool is_defaults;
+} hs_use_layer;
+
+void hs_flagmap_free(hs_flagmap *m);
+hs_flagstate *hs_flagmap_find(const hs_flagmap *m, const char *name);
+/* The state of @name, added (off, unset) when absent. Pointers into the map stay valid until the next call. */
+int hs_flagmap_get(hs_flagmap *m, const char *name, hs_flagstate **out);
+void hs_usestack_free(hs_usestack *st);
+/* A formatted string kept until hs_usestack_free() (NULL on ENOMEM). */
+const char *hs_usestack_keepf(hs_usestack *st, const char *fmt, ...) _printf_(2, 3);
+/* Apply one layer: USE_EXPAND_UNPREFIXED values, its USE tokens, then (except for "defaults", whose
+ * USE_EXPAND values are per-node flags already) each USE_EXPAND variable, replacing its group. */
+int hs_usestack_layer(hs_usestack *st, const hs_use_layer *L);
+/* The flag's last token, else the last `-*` / `-prefix_*` that covers it, else layer "none". */
+hs_use_origin hs_usestack_origin(const hs_usestack *st, const char *flag, const hs_flagstate *f);
+/* use.force (@force) or use.mask for a package, stacked as UseManager does: its repository's masters and
+ * its repository (profiles/use.*, package.use.*), then every profile node; `.stable.` files when @stable.
+ * Flags that end up set have on = true. */
+int hs_usestack_profile_flags(hs_usestack *st, const hs_ebuild *e, const hs_pkg_info *pkg, const char *cp,
+			      bool stable, bool force, hs_flagmap *out);
+/* The <repo>/profiles nodes that apply to a package of @repo: its masters, then itself. */
+size_t hs_portage_package_repos(hs_portage *p, const hs_repo *repo, const hs_profile_node **out, size_t max);
+/* Whitespace-separated words as a NULL-terminated vector (never NULL on success). */
+int hs_split_words(const char *s, char ***out);
+char *hs_lower_dup(const char *s);
+
+/* ================================================================================================== */
+/* check_build.c: check groups `use` (what emerge would build) and `vdb` (what was built and installed)  */
+/* ================================================================================================== */
+int hs_check_group_use(hs_checker *c);
+#define HS_CHECKS_USE(X) \
+	X("use.systemd.homed", "use", "sys-apps/systemd would be built with USE=homed") \
+	X("use.systemd.required-use", "use", "systemd's REQUIRED_USE holds with homed (the flags homed needs are on)") \
+	X("use.pambase.homed", "use", "sys-auth/pambase would be built with USE=homed and without pam_krb5")
+int hs_check_group_vdb(hs_checker *c);
+#define HS_CHECKS_VDB(X) \
+	X("vdb.systemd.installed", "vdb", "sys-apps/systemd is installed") \
+	X("vdb.pambase.installed", "vdb", "sys-auth/pambase is installed") \
+	X("vdb.systemd.built", "vdb", "installed systemd was built with homed and the flags its REQUIRED_USE ties to it") \
+	X("vdb.pambase.built", "vdb", "installed pambase was built with homed and without pam_krb5") \
+	X("vdb.systemd.files", "vdb", "homed's programs, units and nss-systemd are installed (CONTENTS and on disk)") \
+	X("vdb.pambase.files", "vdb", "pam_systemd_home.so is installed and /etc/pam.d/system-auth is pambase's, up to date") \
+	X("vdb.rebuild", "vdb", "the builds match the configuration: no rebuild pending, none that would drop homed")
 
 #endif /* HOMESETUP_P_H */
