@@ -12,6 +12,7 @@ struct hs_ctx {
 	int error_errno;
 	char **warnings;
 	size_t n_warnings;
+	const hs_root_overlay *overlay; /* lent: useedit.c's "what if this file held these bytes" reads */
 };
 
 int hs_ctx_new(hs_ctx **out)
@@ -187,4 +188,14 @@ void hs_ctx_clear_warnings(hs_ctx *ctx)
 	free(ctx->warnings);
 	ctx->warnings = NULL;
 	ctx->n_warnings = 0;
+}
+
+void hs_ctx_set_overlay(hs_ctx *ctx, const hs_root_overlay *ov)
+{
+	ctx->overlay = ov;
+}
+
+const hs_root_overlay *hs_ctx_get_overlay(const hs_ctx *ctx)
+{
+	return ctx ? ctx->overlay : NULL;
 }

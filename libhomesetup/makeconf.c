@@ -21,9 +21,10 @@
  *     read with Python's universal newlines (CR LF and a lone CR are newlines), and a newline is added at the end
  *     of the file when missing.
  *
- * Messages: "<file>:<line>: <Portage's message> (column <c>)", <line> and <c> being where the offending token
- * starts. Portage itself prints "\"<file>\", line <n>: <message>", where <n> counts the newline that ended the
- * token, so it can be one more than ours. <file> is the path inside the configuration root.
+ * Messages: "<file>:<line>: <Portage's message> (column <c>)", <line> and <c> (1-based, in bytes) being where
+ * the offending token starts. Portage itself prints "\"<file>\", line <n>: <message>", where <n> counts the
+ * newline that ended the token, so it can be one more than ours. <file> is the path inside the configuration
+ * root.
  *
  * Deliberate differences: a variable name with a non-ASCII letter is rejected (Python's \W would accept some);
  * NUL bytes inside a token are an error (Portage would carry them in the value); a `source` path is resolved

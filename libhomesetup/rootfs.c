@@ -6,7 +6,7 @@
  *
  * Linux ≥ 5.6 does this in one call (openat2 + RESOLVE_IN_ROOT). Elsewhere (older kernels, seccomp filters that
  * answer ENOSYS/EPERM) an equivalent walk opens one component at a time with O_PATH|O_NOFOLLOW and follows
- * symlinks by hand. hs_root_realpath always uses the walk because it needs the names.
+ * symlinks by hand. hs_root_realpath takes the name from /proc/self/fd after openat2, or from the walk.
  */
 #include "homesetupP.h"
 
@@ -110,7 +110,7 @@ static void walk_pop_to(walk *w, size_t n)
 		w->canon.p[w->canon.len] = '\0';
 }
 
-static int read_link(int fd, char **out)
+static int read_link_at(int dirfd, const char *path, char **out)
 {
 	size_t size = 256;
 
@@ -120,7 +120,7 @@ static int read_link(int fd, char **out)
 
 		if (!buf)
 			return -ENOMEM;
-		n = readlinkat(fd, "", buf, size);
+		n = readlinkat(dirfd, path, buf, size);
 		if (n < 0) {
 			free(buf);
 			return -errno;
@@ -252,7 +252,7 @@ static int walk_open(int rootfd, const char *path, int flags, char **canon_out)
 				return -EEXIST;
 			if (++hops > MAX_SYMLINK_HOPS)
 				return -ELOOP;
-			r = read_link(fd, &target);
+			r = read_link_at(fd, "", &target);
 			if (r < 0)
 				return r;
 			r = hs_buf_puts(&nrest, target);
@@ -339,6 +339,37 @@ static int open_root_dir(hs_ctx *ctx, hs_root_kind kind, bool quiet)
 	return fd;
 }
 
+/*
+ * The in-root name of @fd (opened through openat2 under @rootfd) from /proc/self/fd: the kernel's path of the
+ * file minus the kernel's path of the root. -ENOSYS when /proc cannot tell (not mounted, a deleted file, a path
+ * outside the root's mount): the caller then walks.
+ */
+static int canon_from_proc(int rootfd, int fd, char **out)
+{
+	_cleanup_free_ char *rootp = NULL, *p = NULL;
+	char link[64];
+	size_t rl, pl;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	if (read_link_at(AT_FDCWD, link, &rootp) < 0)
+		return -ENOSYS;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (read_link_at(AT_FDCWD, link, &p) < 0)
+		return -ENOSYS;
+	rl = strlen(rootp);
+	pl = strlen(p);
+	if (rootp[0] != '/' || p[0] != '/' || (pl >= 10 && strcmp(p + pl - 10, " (deleted)") == 0))
+		return -ENOSYS;
+	if (strcmp(rootp, "/") == 0) {
+		*out = TAKE_PTR(p);
+		return 0;
+	}
+	if (strncmp(p, rootp, rl) != 0 || (p[rl] != '/' && p[rl] != '\0'))
+		return -ENOSYS;
+	*out = strdup(p[rl] ? p + rl : "/");
+	return *out ? 0 : -ENOMEM;
+}
+
 /* hs_root_open without messages (except for an unusable root). */
 static int root_open_quiet(hs_ctx *ctx, hs_root_kind kind, const char *path, int flags, char **canon_out)
 {
@@ -363,9 +394,17 @@ static int root_open_quiet(hs_ctx *ctx, hs_root_kind kind, const char *path, int
 	rootfd = open_root_dir(ctx, kind, false);
 	if (rootfd < 0)
 		return rootfd;
-	if (!canon_out && !force_fallback && !__atomic_load_n(&openat2_unsupported, __ATOMIC_RELAXED)) {
+	if (!force_fallback && !__atomic_load_n(&openat2_unsupported, __ATOMIC_RELAXED)) {
 		fd = openat2_in_root(rootfd, path, flags);
-		if (fd != -ENOSYS)
+		if (fd >= 0 && canon_out) {
+			int r = canon_from_proc(rootfd, fd, canon_out);
+
+			if (r == 0)
+				return fd;
+			close(fd);
+			if (r != -ENOSYS)
+				return r;
+		} else if (fd != -ENOSYS)
 			return fd;
 	}
 	return walk_open(rootfd, path, flags, canon_out);
@@ -415,13 +454,50 @@ int hs_root_realpath(hs_ctx *ctx, hs_root_kind kind, const char *path, char **ou
 	return 0;
 }
 
+/* The context's overlay for @path (useedit.c's in-memory edit): 1 it holds bytes, 0 it says the file is absent,
+ * -1 it does not concern @path. */
+static int overlay_has(const hs_ctx *ctx, hs_root_kind kind, const char *path)
+{
+	const hs_root_overlay *ov = hs_ctx_get_overlay(ctx);
+
+	if (!ov || ov->kind != kind || !path || strcmp(ov->path, path) != 0)
+		return -1;
+	return ov->buf != NULL;
+}
+
+/* Is the overlay a file directly inside @dir? Then *name is its base name. */
+static bool overlay_in_dir(const hs_ctx *ctx, hs_root_kind kind, const char *dir, const char **name)
+{
+	const hs_root_overlay *ov = hs_ctx_get_overlay(ctx);
+	const char *slash = ov && ov->kind == kind ? strrchr(ov->path, '/') : NULL;
+	size_t dl = slash ? (size_t)(slash - ov->path) : 0;
+
+	if (!slash || strlen(dir) != dl || strncmp(ov->path, dir, dl) != 0 || !slash[1])
+		return false;
+	*name = slash + 1;
+	return true;
+}
+
 int hs_root_read_file(hs_ctx *ctx, hs_root_kind kind, const char *path, size_t max, char **out, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t size, n = 0;
+	int ovr = overlay_has(ctx, kind, path);
 
+	if (ovr == 0)
+		return -ENOENT;
+	if (ovr > 0) {
+		const hs_root_overlay *ov = hs_ctx_get_overlay(ctx);
+
+		if (!(buf = hs_strndup(ov->buf, ov->len)))
+			return -ENOMEM;
+		if (len)
+			*len = ov->len;
+		*out = TAKE_PTR(buf);
+		return 0;
+	}
 	fd = root_open_quiet(ctx, kind, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, NULL);
 	if (fd == -ENOENT)
 		return fd;
@@ -554,6 +630,7 @@ static int list_dir(list_state *S, int dfd, const char *dirpath, const struct st
 	_cleanup_(hs_strv_freep) char **names = NULL;
 	size_t n_names = 0, cap_names = 0;
 	struct dirent *de;
+	const char *ovname;
 	int r = 0;
 
 	for (size_t i = 0; i < S->depth; i++)
@@ -598,6 +675,26 @@ static int list_dir(list_state *S, int dfd, const char *dirpath, const struct st
 		r = -errno;
 		return r == -EACCES ? hs_ctx_set_error(S->ctx, r, "%s: %s", dirpath, strerror(-r)) : 0;
 	}
+	/* a file the overlay creates in this directory */
+	if (overlay_in_dir(S->ctx, S->kind, dirpath, &ovname) && hs_ctx_get_overlay(S->ctx)->buf) {
+		bool seen = false;
+
+		for (size_t i = 0; i < n_names && !seen; i++)
+			seen = strcmp(names[i], ovname) == 0;
+		if (!seen) {
+			if (n_names + 1 >= cap_names) {
+				char **nn = realloc(names, (n_names + 2) * sizeof(*nn));
+
+				if (!nn)
+					return -ENOMEM;
+				names = nn;
+				cap_names = n_names + 2;
+			}
+			if (!(names[n_names] = strdup(ovname)))
+				return -ENOMEM;
+			names[++n_names] = NULL;
+		}
+	}
 	if (n_names)
 		qsort(names, n_names, sizeof(*names), cmp_names);
 
@@ -613,6 +710,11 @@ static int list_dir(list_state *S, int dfd, const char *dirpath, const struct st
 		if (!child) {
 			r = -ENOMEM;
 			break;
+		}
+		if (overlay_has(S->ctx, S->kind, child) >= 0) {
+			if (overlay_has(S->ctx, S->kind, child) > 0 && basename_ok(names[i]) && (r = list_add(S, child)) < 0)
+				break;
+			continue;
 		}
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == EACCES) {
@@ -696,11 +798,20 @@ int hs_root_list_config(hs_ctx *ctx, hs_root_kind kind, const char *path, char *
 		return -ENOMEM;
 	S.cap = 1;
 	r = root_stat_quiet(ctx, kind, full, &st);
-	if (r == -EACCES)
+	if (overlay_has(ctx, kind, full) >= 0) {
+		/* the overlay stands for a regular file here */
+		r = overlay_has(ctx, kind, full) > 0 && basename_ok(tail) ? list_add(&S, full) : 0;
+	} else if (r == -EACCES)
 		r = hs_ctx_set_error(ctx, r, "%s: %s", full, strerror(-r));
-	else if (r < 0)
-		r = 0; /* missing (or a dangling link): nothing to read */
-	else if (S_ISDIR(st.st_mode)) {
+	else if (r < 0) {
+		const char *ovname;
+
+		/* missing (or a dangling link): nothing to read, unless the overlay creates it with a file in it */
+		r = 0;
+		if (overlay_in_dir(ctx, kind, full, &ovname) && basename_ok(tail) && basename_ok(ovname) &&
+		    hs_ctx_get_overlay(ctx)->buf)
+			r = list_add(&S, hs_ctx_get_overlay(ctx)->path);
+	} else if (S_ISDIR(st.st_mode)) {
 		if (!is_vcs_dir(tail) && basename_ok(tail)) {
 			int dfd = root_open_quiet(ctx, kind, full, O_RDONLY | O_DIRECTORY, NULL);
 

@@ -255,6 +255,26 @@ static void test_realpath(void **state)
 	}
 	hs_rootfs_force_fallback(false);
 	hs_ctx_free(ctx);
+
+	/* a root reached through a symlink gives the same in-root names */
+	{
+		char alias[128];
+
+		snprintf(alias, sizeof(alias), "%s-alias", tree);
+		unlink(alias);
+		assert_int_equal(symlink(tree, alias), 0);
+		assert_int_equal(hs_ctx_new(&ctx), 0);
+		assert_int_equal(hs_ctx_set_root(ctx, alias), 0);
+		for (int fb = 0; fb < 2; fb++) {
+			hs_rootfs_force_fallback(fb);
+			assert_int_equal(hs_root_realpath(ctx, HS_ROOT_SYS, "/etc/portage/make.profile", &p), 0);
+			assert_string_equal(p, "/var/db/repos/gentoo/profiles/default/linux/amd64/23.0/systemd");
+			free(p);
+		}
+		hs_rootfs_force_fallback(false);
+		hs_ctx_free(ctx);
+		unlink(alias);
+	}
 }
 
 static void test_config_root_and_stat(void **state)
