@@ -906,6 +906,173 @@ const char *hs_check_status_name(hs_check_status status);
 
 /**@}*/
 
+/* ================================================================================================== */
+/** @name The service manager (`homesetup service enable|reexec`, over D-Bus)                         */
+/* ================================================================================================== */
+/**@{*/
+
+/** Options of hs_service_enable() and hs_service_reexec(). */
+typedef struct hs_service_options {
+	const char *bus_address;   /**< D-Bus address of the system bus; NULL: the default system bus */
+	uint64_t bus_timeout_usec; /**< per-call timeout; 0: 5 s */
+	uint64_t job_timeout_usec; /**< longest wait for a start job, a reload or a re-execution; 0: 90 s */
+	bool pretend;              /**< read the state, list the calls that would change it, change nothing */
+} hs_service_options;
+
+/** One D-Bus call, made or (with pretend) not. */
+typedef struct hs_service_step {
+	const char *call;    /**< e.g. `StartUnit("systemd-homed.service", "replace")` */
+	bool changes;        /**< the call changes the system (never made with pretend) */
+	bool made;           /**< the call was made */
+	const char *result;  /**< its answer: a unit file state, a job's result ("done", "failed" …); NULL if not made */
+	const char *detail;  /**< more lines (e.g. the symlinks EnableUnitFiles created), or NULL */
+} hs_service_step;
+
+/** Opaque outcome of hs_service_enable() or hs_service_reexec(). */
+typedef struct hs_service_result hs_service_result;
+
+/**
+ * `systemctl enable --now systemd-homed.service` over D-Bus: read the unit file states of
+ * systemd-homed.service and systemd-userdbd.service, EnableUnitFiles those that are disabled, Reload() when
+ * that changed anything, StartUnit(…, "replace") systemd-homed.service (and systemd-userdbd.service unless
+ * it is active already), and wait for each job's JobRemoved signal.
+ * @param opts  may be NULL for defaults.
+ * @return 0 when systemd answered every call: the verdict is hs_service_result_status() — OK, or FAIL with a
+ *         fix (a job that did not end with "done", a masked unit, no homed in this systemd build); a negative
+ *         errno when a call failed, with a message naming the call and why (not reachable, permission denied,
+ *         no answer in time). *out is set either way (with the steps made before the failure), except on
+ *         -ENOMEM.
+ */
+int hs_service_enable(hs_ctx *ctx, hs_service_result **out, const hs_service_options *opts);
+
+/**
+ * `systemctl daemon-reexec` over D-Bus: read the Version, call Reexecute(), wait until systemd has left the
+ * bus and come back, read the Version again. Return values as hs_service_enable().
+ */
+int hs_service_reexec(hs_ctx *ctx, hs_service_result **out, const hs_service_options *opts);
+
+/** Free a result (NULL is accepted). */
+void hs_service_result_free(hs_service_result *res);
+
+/** Number of steps. */
+size_t hs_service_result_count(const hs_service_result *res);
+
+/** Step @p i (lent), or NULL. */
+const hs_service_step *hs_service_result_step(const hs_service_result *res, size_t i);
+
+/** HS_CHECK_OK or HS_CHECK_FAIL (OK also for a pretend run that would proceed). */
+hs_check_status hs_service_result_status(const hs_service_result *res);
+
+/** One line saying how things stand, e.g. "systemd-homed.service is enabled and active (running)" (lent). */
+const char *hs_service_result_summary(const hs_service_result *res);
+
+/** After a FAIL: the command to run next (e.g. "journalctl -u systemd-homed.service"), else NULL (lent). */
+const char *hs_service_result_fix(const hs_service_result *res);
+
+/** The systemd version last read ("256.7"; after a re-execution, the new one), or NULL (lent). */
+const char *hs_service_result_version(const hs_service_result *res);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name USE edits (`homesetup use enable|disable|revert`): planned, proven, undoable                */
+/* ================================================================================================== */
+/**@{*/
+
+/** Where hs_use_plan_enable() writes. */
+typedef enum hs_use_target {
+	HS_USE_TARGET_PACKAGE_USE = 0, /**< /etc/portage/package.use: in the directory form a file of ours (the
+	                                    directory is created when missing), in the file form lines appended */
+	HS_USE_TARGET_MAKE_CONF,       /**< the value of make.conf's last USE assignment (global: every package) */
+} hs_use_target;
+
+/** Options of hs_use_plan_homed() and hs_use_plan_enable(). */
+typedef struct hs_use_options {
+	hs_use_target target;  /**< where to write */
+	const char *file_name; /**< our file in a package.use directory (NULL: "homed"); a plain file name */
+	bool force_order;      /**< when a file that Portage reads later would override our lines, give ours a name
+	                            that sorts last (a note says so) instead of refusing */
+	bool use_env;          /**< count USE and USE_EXPAND variables of the environment, as emerge does */
+	int64_t when;          /**< the date written in the marker, seconds since the epoch (0: now) */
+} hs_use_options;
+
+/** One package and the flags asked for it. */
+typedef struct hs_use_request {
+	const char *atom;           /**< the package: `sys-apps/systemd`, `=sys-apps/systemd-260*`, `cat/pkg:slot` … */
+	const char *const *enable;  /**< NULL-terminated flags to turn on (NULL: none) */
+	const char *const *disable; /**< NULL-terminated flags to turn off (NULL: none) */
+} hs_use_request;
+
+/** Opaque plan: per package the flag changes with their reasons, and the edits of files that make them. */
+typedef struct hs_use_plan hs_use_plan;
+
+/**
+ * Plan turning on what systemd-homed needs: `homed` for sys-apps/systemd and sys-auth/pambase, plus whatever
+ * the REQUIRED_USE of the versions that would be built then requires (systemd: `homed? ( cryptsetup pam openssl
+ * )`; pambase: `homed? ( !pam_krb5 )` turns pam_krb5 off), never a flag masked or forced by the profile. Same as
+ * hs_use_plan_enable() with those two requests and the marker "systemd-homed needs these flags".
+ */
+int hs_use_plan_homed(hs_portage *p, hs_use_plan **out, const hs_use_options *opts);
+
+/**
+ * Plan the changes: for each request the effective USE of the version that would be built, the smallest set of
+ * changes that gives the requested flags and satisfies REQUIRED_USE (masked and forced flags pinned), and the
+ * edit of the target file (a block between marker comments, or the flags appended to make.conf's last USE value
+ * after a marker comment) that makes them. The edit is then applied in memory and Portage's configuration read
+ * again through it: every change must take effect. Already satisfied: a plan without edits ("nothing to do").
+ * @param p     the configuration (its context gives the roots; read again internally for the proof).
+ * @param opts  may be NULL for defaults.
+ * @return 0; -EINVAL (invalid atom or file name, a flag not in IUSE, USE flags given twice); -ENOENT (no such
+ *         package or visible version); -EDOM (REQUIRED_USE cannot hold: the message names the constraints and
+ *         the pinned flags); -EPERM (a flag masked or forced by the profile, or the edit would be overridden: the
+ *         message names the file and line, or the mask, that defeats it); -ENOTSUP (make.conf's USE assignment
+ *         is not plain enough to edit safely: the message says why and which file to edit instead); -EIO,
+ *         -EACCES …; -ENOMEM. Nothing is written.
+ */
+int hs_use_plan_enable(hs_portage *p, hs_use_plan **out, const hs_use_request *reqs, size_t n,
+		       const hs_use_options *opts);
+
+/**
+ * Plan removing everything homesetup added: the marked blocks of every package.use file (a file of ours left
+ * empty is removed) and the marked additions to make.conf's USE values, byte for byte.
+ * @return 0 (a plan without edits when there is nothing to remove); -EINVAL when a marked block or USE value was
+ *         changed by hand so that it cannot be removed exactly (the message names file and line); -EIO …; -ENOMEM.
+ */
+int hs_use_plan_revert(hs_ctx *ctx, hs_use_plan **out);
+
+/** Free a plan (NULL is accepted). */
+void hs_use_plan_free(hs_use_plan *plan);
+
+/** Number of packages planned for (revert plans have none). */
+size_t hs_use_plan_package_count(const hs_use_plan *plan);
+/** The atom as written into package.use for package @p i (lent), or NULL. */
+const char *hs_use_plan_package_atom(const hs_use_plan *plan, size_t i);
+/** `category/PF` of the version that would be built (lent), or NULL. */
+const char *hs_use_plan_package_cpv(const hs_use_plan *plan, size_t i);
+/** Number of flag changes for package @p i (0: it has what was asked already). */
+size_t hs_use_plan_change_count(const hs_use_plan *plan, size_t i);
+/** Change @p j of package @p i (lent): its reason is "requested" or the REQUIRED_USE constraint that needs it. */
+const hs_requse_change *hs_use_plan_change(const hs_use_plan *plan, size_t i, size_t j);
+
+/** Number of files the plan changes (0: nothing to do). */
+size_t hs_use_plan_edit_count(const hs_use_plan *plan);
+/** Edit @p i (lent; valid as long as the plan). */
+hs_edit *hs_use_plan_edit(const hs_use_plan *plan, size_t i);
+/** Number of notes: explanations worth showing (a name chosen for --force-order, make.conf being global …). */
+size_t hs_use_plan_note_count(const hs_use_plan *plan);
+/** Note @p i (lent), or NULL. */
+const char *hs_use_plan_note(const hs_use_plan *plan, size_t i);
+
+/**
+ * Write every edit (hs_edit_commit(), creating /etc/portage/package.use first when the plan needs it).
+ * @param flags  #hs_edit_flags.
+ * @return 0 when written, 1 when there was nothing to write, or the first failure of hs_edit_commit() (files
+ *         before it stay written; the message names the file).
+ */
+int hs_use_plan_commit(hs_use_plan *plan, unsigned flags);
+
+/**@}*/
+
 #ifdef __cplusplus
 }
 #endif

@@ -85,6 +85,11 @@ int hs_version_measure(hs_ctx *ctx, const char *s, size_t len, size_t *size);
 /* Build the version in mem (at least the measured size, aligned like malloc's result). The text must be the
  * one just measured. The result is not to be passed to hs_version_free(): it lives in the caller's block. */
 hs_version *hs_version_init_at(void *mem, const char *s, size_t len);
+/* The same for a text the caller has validated already (one pass, no second validation): the block needs
+ * hs_version_size_valid(len) bytes (0: too long), aligned like malloc's result. A text that is not a version
+ * yields a meaningless version, never a write past that size. */
+size_t hs_version_size_valid(size_t len);
+hs_version *hs_version_init_valid(void *mem, const char *s, size_t len);
 
 /* ================================================================================================== */
 /* rootfs.c: every file is opened *under* a root, never escaping it                                   */
@@ -154,7 +159,8 @@ typedef struct hs_assign {
 	char *path;           /* file (inside its root) the assignment is in */
 	unsigned line, column;/* of the name, 1-based */
 	size_t name_off;      /* byte offset of the name in that file */
-	size_t value_off;     /* byte offset of the raw value token (including its quotes) */
+	size_t value_off;     /* byte offset of the raw value token (including its quotes and continuation lines;
+	                       * 0 with value_len 0 when a `source` split the assignment across two files) */
 	size_t value_len;     /* length of the raw value token; 0 for FOO="" … still 2 */
 	char quote;           /* '"', '\'' or 0 when the token was unquoted or mixed */
 	bool exported;        /* "export NAME=…" */
@@ -499,9 +505,11 @@ typedef struct hs_atomic_expect {
  * @expect (may be NULL) and refuse with -ESTALE "<path>: changed since it was read…", optionally back up
  * (HS_ATOMIC_BACKUP; *backup_out gets its root-relative path when non-NULL), write a temporary file in the same
  * directory with the original's owner, mode, SELinux context and ACL (new files: @mode, 0 meaning 0644, owned by
- * the caller's euid), fsync, rename over, fsync the directory. Returns 0 when written, 1 when the file already
- * held exactly these bytes (nothing written, mtime unchanged), or a negative errno with "<path>: cannot …:
- * <strerror>; the file is unchanged" in ctx (EROFS, ENOSPC, EACCES …). Nothing is left behind on failure. */
+ * the caller's euid), fsync, check again (with @expect) that nobody wrote the file meanwhile, rename over, fsync
+ * the directory. Returns 0 when written, 1 when the file already held exactly these bytes (nothing written, mtime
+ * unchanged), or a negative errno with "<path>: cannot …: <strerror>; the file is unchanged" in ctx (EROFS,
+ * ENOSPC, EACCES …). Nothing is left behind on failure; a killed run may leave its hidden temporary file and
+ * lock file, which the next run removes. */
 int hs_atomic_replace(hs_ctx *ctx, hs_root_kind kind, const char *path, const char *buf, size_t len,
 		      unsigned mode, unsigned flags, const hs_atomic_expect *expect, char **backup_out);
 /* The same without an expectation or backup path: the helper for writers that hold their own locks (e.g. the
@@ -531,6 +539,7 @@ typedef enum hs_atomic_step {
 } hs_atomic_step;
 extern int hs_atomic_fault_step;
 extern int hs_atomic_fault_errno;
+extern void (*hs_atomic_step_hook)(hs_atomic_step step); /* called at every step (tests: a concurrent writer) */
 extern unsigned hs_atomic_lock_timeout_ms; /* default 10000 */
 
 /* edit.c: the unified diff of two buffers (labels as printed after "--- " and "+++ "; NULL for "/dev/null",
@@ -655,7 +664,7 @@ int hs_split_words(const char *s, char ***out);
 char *hs_lower_dup(const char *s);
 
 /* ================================================================================================== */
-/* check_build.c: check groups `use` (what emerge would build) and `vdb` (what was built and installed)  */
+/* check_build.c, check_vdb.c: groups `use` (what emerge would build), `vdb` (what was built, installed) */
 /* ================================================================================================== */
 int hs_check_group_use(hs_checker *c);
 #define HS_CHECKS_USE(X) \
@@ -671,5 +680,552 @@ int hs_check_group_vdb(hs_checker *c);
 	X("vdb.systemd.files", "vdb", "homed's programs, units and nss-systemd are installed (CONTENTS and on disk)") \
 	X("vdb.pambase.files", "vdb", "pam_systemd_home.so is installed and /etc/pam.d/system-auth is pambase's, up to date") \
 	X("vdb.rebuild", "vdb", "the builds match the configuration: no rebuild pending, none that would drop homed")
+
+/* ================================================================================================== */
+/* bus.c: sd-bus client of systemd (org.freedesktop.systemd1) and systemd-homed (org.freedesktop.home1) */
+/* ================================================================================================== */
+typedef struct sd_bus sd_bus;
+
+#define HS_BUS_TIMEOUT_USEC_DEFAULT (UINT64_C(5) * 1000000)      /* one method call */
+#define HS_BUS_JOB_TIMEOUT_USEC_DEFAULT (UINT64_C(90) * 1000000) /* a start job, a reload, a re-execution */
+
+/* Connect to @address ("unix:path=…"), or when NULL to the system bus ($DBUS_SYSTEM_BUS_ADDRESS, else
+ * unix:path=/run/dbus/system_bus_socket), and wait until the bus has answered Hello. Every call made on the
+ * connection later times out after @timeout_usec (0: HS_BUS_TIMEOUT_USEC_DEFAULT); so does the wait for Hello.
+ * Errors: "cannot connect to the D-Bus system bus at <address>: <strerror>", "no answer from the bus at
+ * <address> within N s". Close with hs_bus_close(). */
+int hs_bus_open(hs_ctx *ctx, const char *address, uint64_t timeout_usec, sd_bus **out);
+/* Close and unref (no flush: every call made through these helpers has been answered). Returns NULL. */
+sd_bus *hs_bus_close(sd_bus *bus);
+static inline void hs_bus_closep(sd_bus **b) { if (*b) hs_bus_close(*b); }
+#define _cleanup_bus_ _cleanup_(hs_bus_closep)
+/* The address of the connection (lent), e.g. "unix:path=/run/dbus/system_bus_socket". */
+const char *hs_bus_address(sd_bus *bus);
+/* D-Bus round trips made by this process (method calls, including AddMatch), for bench/. */
+extern unsigned long hs_bus_round_trips;
+
+/* Every failing call leaves one of these messages in ctx (who: "systemd" or "systemd-homed"):
+ *   ServiceUnknown, NameHasNoOwner  → "<who> is not reachable on the bus at <address>: <error message>"
+ *   AccessDenied, InteractiveAuthorizationRequired, EACCES, EPERM
+ *                                   → "permission denied talking to <who> (run as root): <call> was refused: …"
+ *   no reply in time                → "no answer from <who> within N s (<call>)"            (-ETIMEDOUT)
+ *   the peer left without answering → "<who> left the bus without answering <call>: …"
+ *   the connection broke            → "lost the connection to the bus at <address> during <call>"
+ *   any other error                 → "<who>: <call> failed: <message> (<error name>)" */
+
+/* Manager.Version, e.g. "256.7" or "252.22-1~deb12u1". */
+int hs_bus_systemd_version(hs_ctx *ctx, sd_bus *bus, char **out);
+/* The leading number of a systemd version string ("256.7", "v245", "systemd 258~rc1" → 256, 245, 258), or -1. */
+int hs_systemd_version_major(const char *version);
+
+typedef struct hs_unit_state {
+	char *file_state;      /* GetUnitFileState(): "enabled", "static", "disabled", "masked" …; NULL: no unit file,
+	                        * or not asked for */
+	char *load_state;      /* "loaded", "not-found", "masked", "error", "bad-setting" … */
+	char *active_state;    /* "active", "inactive", "failed", "activating", "deactivating", "reloading" */
+	char *sub_state;       /* "running", "dead", "listening" … */
+	char *unit_file_state; /* the loaded unit's UnitFileState property ("" for a unit without a file) */
+} hs_unit_state;
+void hs_unit_state_done(hs_unit_state *s);
+
+/* Manager.GetUnitFileState(@unit). -ENOENT, without a message, when there is no such unit file. */
+int hs_bus_unit_file_state(hs_ctx *ctx, sd_bus *bus, const char *unit, char **out);
+/* Manager.LoadUnit(@unit) and the unit's LoadState, ActiveState, SubState and UnitFileState (one GetAll);
+ * with @with_file_state also GetUnitFileState (file_state stays NULL when the file does not exist). */
+int hs_bus_unit_state(hs_ctx *ctx, sd_bus *bus, const char *unit, bool with_file_state, hs_unit_state *out);
+
+/* Manager.EnableUnitFiles(@units, runtime=false, force=false): *changes gets one line per change made,
+ * "symlink <link> → <target>" or "unlink <link>" (an empty vector when nothing changed). */
+int hs_bus_enable_unit_files(hs_ctx *ctx, sd_bus *bus, char *const *units, char ***changes,
+			     bool *carries_install_info);
+/* Manager.Reload(); systemd answers when the reload is over, so this waits up to @timeout_usec (0: the
+ * job default). */
+int hs_bus_reload(hs_ctx *ctx, sd_bus *bus, uint64_t timeout_usec);
+
+typedef struct hs_bus_job {
+	char *unit;
+	char *path;    /* the job's object path, /org/freedesktop/systemd1/job/N */
+	char *result;  /* JobRemoved's result: "done", "canceled", "timeout", "failed", "dependency", "skipped" */
+} hs_bus_job;
+void hs_bus_job_done(hs_bus_job *j);
+
+/* Manager.StartUnit(@unit, "replace"), then wait (at most @job_timeout_usec; 0: the default) for the job's
+ * JobRemoved signal. Returns 0 whatever the job's result (see out->result); -ETIMEDOUT with "systemd did not
+ * finish starting <unit> within N s (job <path> …)" when the signal does not come. */
+int hs_bus_start_unit(hs_ctx *ctx, sd_bus *bus, const char *unit, uint64_t job_timeout_usec, hs_bus_job *out);
+
+typedef struct hs_bus_enable_report {
+	bool enabled;          /* EnableUnitFiles was called */
+	char **changes;        /* its changes (see hs_bus_enable_unit_files) */
+	bool carries_install_info;
+	bool reloaded;         /* Reload was called (the changes were not empty) */
+	hs_bus_job *jobs;      /* one per unit started, in order; the last may have failed */
+	size_t n_jobs;
+} hs_bus_enable_report;
+void hs_bus_enable_report_done(hs_bus_enable_report *r);
+
+/* `systemctl enable --now` over the bus: EnableUnitFiles(@enable) when @enable is not empty, Reload() when
+ * that changed anything, then hs_bus_start_unit() for each of @start in order, stopping after the first job
+ * whose result is not "done". Returns 0 when every call was answered (job results are in @out), else the
+ * failing call's error; @out keeps what was done up to then either way. */
+int hs_bus_enable_start(hs_ctx *ctx, sd_bus *bus, char *const *enable, char *const *start,
+			uint64_t job_timeout_usec, hs_bus_enable_report *out);
+
+/* Manager.Reexecute() (systemd answers by leaving the bus), then wait at most @wait_usec (0: the job default)
+ * until org.freedesktop.systemd1 has a new owner, and read the new Version into *new_version. */
+int hs_bus_reexec(hs_ctx *ctx, sd_bus *bus, uint64_t wait_usec, char **new_version);
+
+/* org.freedesktop.home1: one home as ListHomes and GetHomeByName describe it. */
+typedef struct hs_bus_home {
+	char *name;
+	uint32_t uid;
+	char *state;      /* "inactive", "active", "absent", "dirty" … (homed-facts §6.1) */
+	uint32_t gid;
+	char *realname;
+	char *home;       /* home directory */
+	char *shell;
+	char *path;       /* bus object, /org/freedesktop/home1/home/<escaped name> */
+} hs_bus_home;
+void hs_bus_home_done(hs_bus_home *h);
+void hs_bus_homes_free(hs_bus_home *v, size_t n);
+int hs_bus_list_homes(hs_ctx *ctx, sd_bus *bus, hs_bus_home **out, size_t *n);
+/* -ENOENT with "systemd-homed knows no home of user '<name>'" for org.freedesktop.home1.NoSuchHome. */
+int hs_bus_get_home_by_name(hs_ctx *ctx, sd_bus *bus, const char *name, hs_bus_home *out);
+
+/* service.c: check group `service` (over the bus; SKIPped on a --root without an explicit bus address) */
+int hs_check_group_service(hs_checker *c);
+#define HS_CHECKS_SERVICE(X) \
+	X("service.pid1", "service", "systemd is the running init (PID 1) and answers on the bus") \
+	X("service.systemd-version", "service", "the running systemd is new enough for systemd-homed (245 or later)") \
+	X("service.homed.unit-file", "service", "systemd-homed.service is installed and enabled") \
+	X("service.homed.active", "service", "systemd-homed.service is running") \
+	X("service.userdbd.unit-file", "service", "systemd-userdbd.service is installed and enabled") \
+	X("service.userdbd.active", "service", "systemd-userdbd.service is running or its socket is listening")
+
+/* ================================================================================================== */
+/* atom.c, atom_scan.c, atom_format.c, atom_match.c: what the atom modules share                       */
+/* ================================================================================================== */
+/* A parsed atom: one block holding the struct, hs_usedep[n_use], uint32_t[n_use] (use_sorted), the text
+ * (every field NUL-terminated inside one copy of the input) and, when versioned, the version. */
+struct hs_atom {
+	const char *category;
+	const char *package;
+	const char *slot;      /* NULL: none */
+	const char *subslot;   /* NULL: none */
+	const char *repo;      /* NULL: none */
+	const char *xver;      /* extended `=cat/pkg-*TEXT*`: TEXT; else NULL */
+	hs_version *version;   /* NULL: unversioned (and for extended atoms) */
+	hs_usedep *use;        /* n_use entries, as written */
+	uint32_t *use_sorted;  /* indices into use: sorted by (flag, kind, default), duplicates dropped */
+	uint32_t n_use;
+	uint32_t n_use_sorted;
+	uint8_t blocker;       /* hs_blocker */
+	uint8_t op;            /* hs_atom_op */
+	uint8_t slot_op;       /* hs_slot_op */
+	bool extended;         /* parsed with Portage's extended (wildcard) syntax */
+	bool wildcard;         /* has a `*` in category, package or version (not the `=ver*` glob) */
+};
+
+/* Byte classes of atom text (hs_atom_cclass[byte] is a mask of these). */
+enum {
+	HS_AC_W = 1 << 0,     /* [A-Za-z0-9_] (Python's ASCII \w) */
+	HS_AC_PLUS = 1 << 1,  /* + */
+	HS_AC_DOT = 1 << 2,   /* . */
+	HS_AC_DASH = 1 << 3,  /* - */
+	HS_AC_STAR = 1 << 4,  /* * */
+	HS_AC_AT = 1 << 5,    /* @ */
+	HS_AC_ALNUM = 1 << 6, /* [A-Za-z0-9] */
+};
+extern const uint8_t hs_atom_cclass[256];
+/* Categories `[A-Za-z0-9_][A-Za-z0-9+_.-]*` and slot names; packages `[A-Za-z0-9_][A-Za-z0-9+_-]*`; what may
+ * follow the '/' (package, version, `*` glob or wildcard); repositories; USE flags. */
+#define HS_AC_CAT (HS_AC_W | HS_AC_PLUS | HS_AC_DOT | HS_AC_DASH)
+#define HS_AC_PKG (HS_AC_W | HS_AC_PLUS | HS_AC_DASH)
+#define HS_AC_PV (HS_AC_W | HS_AC_PLUS | HS_AC_DOT | HS_AC_DASH | HS_AC_STAR)
+#define HS_AC_SLOT (HS_AC_W | HS_AC_PLUS | HS_AC_DOT | HS_AC_DASH)
+#define HS_AC_REPO (HS_AC_W | HS_AC_DASH)
+#define HS_AC_USE (HS_AC_ALNUM | HS_AC_W | HS_AC_PLUS | HS_AC_DASH | HS_AC_AT)
+
+/* What the scanners find: offsets into the text; the USE dependencies go to items (cap_use entries, the
+ * caller's array until items_heap says the scanner moved them to the heap: the caller frees them then). */
+struct hs_atom_span {
+	size_t off, len;
+};
+struct hs_atom_use {
+	uint32_t off, len; /* the flag name */
+	uint8_t kind, dflt;
+};
+struct hs_atom_scan {
+	struct hs_atom_span cat, pkg, ver, xver, slot, subslot, repo;
+	struct hs_atom_use *items;
+	size_t n_use, cap_use;
+	uint8_t blocker, op, slot_op;
+	bool extended, wildcard, has_slot, has_subslot, has_repo, items_heap;
+};
+/* The complete scanner (atom_scan.c): every form, and the message with its column for every error. The
+ * caller sets items/cap_use and zeroes the rest. 0, -EINVAL or -ENOMEM. */
+int hs_atom_scan_full(hs_ctx *ctx, const char *s, size_t len, unsigned flags, struct hs_atom_scan *sc);
+/* atom.c's recogniser of the version grammar: is s[0..n) a version (with `-rN` when allow_rev)? Else *bad and
+ * *why (may be NULL) tell where and why not. And where a trailing `-VERSION[-rN]` of s[0..n) starts (0: none),
+ * given the offsets l and l2 of its last two dashes (-1: none). */
+bool hs_atom_version_syntax(const char *s, size_t n, bool allow_rev, size_t *bad, const char **why);
+size_t hs_atom_trailing_version_at(const char *s, size_t n, ptrdiff_t l, ptrdiff_t l2);
+/* "", "<", "<=", "=", "=" (glob), "~", ">=", ">" by hs_atom_op. */
+extern const char *const hs_atom_op_text[8];
+/* The order of USE dependencies in use_sorted: flag (bytes), kind, default. */
+int hs_usedep_cmp(const hs_usedep *a, const hs_usedep *b);
+
+/* ================================================================================================== */
+/* useedit.c: USE edits planned as bytes (package.use blocks, make.conf USE values) and undone exactly  */
+/* ================================================================================================== */
+/* An in-memory version of one file under a context's roots (kept by ctx.c, honoured by rootfs.c): while set,
+ * hs_root_read_file() and hs_root_list_config() see @buf at @path, a regular file (also where none exists yet,
+ * its missing directory included), or for @buf NULL no file there. Lent: it must outlive the setting.
+ * useedit.c reads Portage's configuration through it to prove an edit before writing it. */
+typedef struct hs_root_overlay {
+	hs_root_kind kind;
+	const char *path;   /* absolute, spelled as the readers build it: "/etc/portage/package.use/homed" */
+	const char *buf;
+	size_t len;
+} hs_root_overlay;
+void hs_ctx_set_overlay(hs_ctx *ctx, const hs_root_overlay *ov); /* NULL: none */
+const hs_root_overlay *hs_ctx_get_overlay(const hs_ctx *ctx);
+
+/* The marker line (without line end) written before what homesetup adds:
+ * "# Added by homesetup <version> on <YYYY-MM-DD>: <why> (remove with: homesetup use revert)". */
+int hs_useedit_marker(char **out, const char *why, int64_t when);
+
+/* Append to the package.use file of @edit: the marker, @lines ("atom flag…", NULL-terminated), and the end line.
+ * Line ends follow the file's (CR LF when its first line ends so); when the file does not end with a line break
+ * one is added first, and the end line says so (revert removes it too). 0 or -ENOMEM. */
+int hs_useedit_pkguse_append(hs_ctx *ctx, hs_edit *edit, const char *marker, char *const *lines);
+
+/* Add @flags ("homed -pam_krb5") to the last USE assignment of the make.conf file of @edit, changing bytes of its
+ * value only, after a marker line that records what was added; a file without USE gets `USE="…"` at its end. The
+ * file is parsed as make.conf (source and expansions under @ctx's roots) before and after: the edit must change
+ * USE's value by exactly these words and nothing else. -ENOTSUP with the reason and what to edit instead (an
+ * assignment reached through `source`, split over files, using expansions other than ${USE}, not first on its
+ * line, or any other case the check rejects); -EINVAL "file:line: …" when the file does not parse, or the
+ * error of reading a sourced file (-EISDIR, -EACCES, -ELOOP …); -ENOMEM. */
+int hs_useedit_makeconf_append(hs_ctx *ctx, hs_edit *edit, const char *marker, const char *flags);
+
+/* Add to @edit the removal of everything homesetup added to its file: marked blocks (@makeconf false: a
+ * package.use file) or marked USE additions and lines (@makeconf true). Returns the number of markers found
+ * (0: none), or -EINVAL "file:line: …" for a marker whose block or USE value was changed by hand. */
+int hs_useedit_revert(hs_ctx *ctx, hs_edit *edit, bool makeconf);
+
+/* ================================================================================================== */
+/* requse.c, requse_solve.c: the parsed expression and the evaluator the solver shares                 */
+/* ================================================================================================== */
+enum {
+	HS_RQ_ROOT,
+	HS_RQ_FLAG, /* `flag`, `!flag` */
+	HS_RQ_ALL,  /* `( … )` */
+	HS_RQ_ANY,  /* `|| ( … )` */
+	HS_RQ_ONE,  /* `^^ ( … )` */
+	HS_RQ_MOST, /* `?? ( … )` */
+	HS_RQ_COND, /* `flag? ( … )`, `!flag? ( … )` */
+};
+
+/* One parsed item; items are stored in pre-order, a node's children follow it up to `end`. */
+struct hs_rq_node {
+	uint8_t kind;
+	bool neg;
+	size_t flag; /* HS_RQ_FLAG, HS_RQ_COND: index into hs_requse.flags */
+	size_t end;  /* one past the last node of this subtree */
+	size_t off;  /* byte offset of the node's token in the parsed text */
+};
+
+struct hs_requse {
+	struct hs_rq_node *nodes;
+	size_t n;
+	char **flags;     /* every flag named, unique, in byte order */
+	size_t *flag_len; /* their lengths */
+	size_t nflags;
+	bool empty_true;  /* EAPI 0-6: empty `|| ( )` and `^^ ( )` are true */
+};
+
+#define HS_RQ_FOREACH_CHILD(r, i, k) for (size_t k = (i) + 1; k < (r)->nodes[i].end; k = (r)->nodes[k].end)
+
+/* What an item can yield: nothing, true, false (a set, for the three-valued mode). Flag states are 0 off,
+ * 1 on, HS_RQ_UNKNOWN either. */
+enum { HS_RQ_ABS = 1, HS_RQ_T = 2, HS_RQ_F = 4 };
+#define HS_RQ_UNKNOWN 2
+
+/* useset.c: out[i] = is flags[i] (lens[i] bytes) in set? The n flags must be unique and in byte order, as
+ * hs_requse keeps them: one merge with the set instead of n searches. */
+void hs_useset_has_sorted(const hs_useset *set, char *const *flags, const size_t *lens, size_t n, uint8_t *out);
+/* What node i can yield with the flag states st (one byte per flag); *work counts the nodes visited. */
+unsigned hs_requse_eval_node(const hs_requse *r, const uint8_t *st, size_t i, uint64_t *work);
+/* The same for the root restricted to the top-level constraints top[t] with active[t]. */
+unsigned hs_requse_eval_top(const hs_requse *r, const uint8_t *st, const size_t *top, const bool *active, size_t ntop,
+			    uint64_t *work);
+/* "USE flag 'x' is not in IUSE" (-EINVAL) for the first flag missing from iuse, in Portage's order; else 0. */
+int hs_requse_check_iuse(hs_ctx *ctx, const hs_requse *r, const hs_useset *iuse);
+/* Append node i as written (with its children), in the given style. 0 or -ENOMEM. */
+int hs_requse_render_node(hs_buf *b, const hs_requse *r, size_t i, hs_requse_style style);
+
+/* ================================================================================================== */
+/* system probes: nss.c, pam.c, kernel.c, homedconf.c, keys.c, space.c (check groups nss … space)    */
+/* ================================================================================================== */
+/* ---- homedconf.c: helpers the probe modules share ---- */
+/* Is ROOT the running system ("/")? Only then are /proc, /sys and the running kernel looked at. */
+bool hs_probe_live(const hs_ctx *ctx);
+/* The first of @dirs (absolute, under ROOT) with a regular file @name (symlinks followed inside ROOT): 1 and
+ * *found = "<dir>/<name>" (malloc'd); 0 none; -errno (message in ctx) when a directory cannot be searched. */
+int hs_probe_find_file(hs_ctx *ctx, const char *const *dirs, const char *name, char **found);
+/* statfs f_type of an open fd. */
+int hs_probe_fstype(int fd, long *type);
+/* A line quoted for a report: control characters other than tab escaped (\xNN), at most 300 bytes. */
+char *hs_probe_quote(const char *s, size_t len);
+#define HS_FS_BTRFS 0x9123683EL
+/* The highest installed version of @cp (a static string such as "sys-apps/systemd"), looked up once per run:
+ * *out is lent by the checker, NULL when not installed. -errno when the VDB cannot be read. */
+int hs_probe_installed(hs_checker *c, const char *cp, const hs_installed **out);
+/* Hand bytes to iniparser without it opening anything by path (fmemopen with iniparser >= 4.2, a memfd with
+ * 4.1). NULL on failure: *err < 0 for an I/O or memory error (message in ctx), else a syntax error with
+ * iniparser's message in *errmsg (malloc'd, may be NULL). Free the result with iniparser_freedict(). */
+struct _dictionary_;
+struct _dictionary_ *hs_ini_load_bytes(hs_ctx *ctx, const char *path, const char *buf, size_t len, char **errmsg,
+				       int *err);
+
+/* ---- homedconf.c: homed.conf as systemd-homed reads it ---- */
+typedef struct hs_homed_conf_issue {
+	hs_check_status status;   /* WARN (line ignored), FAIL (value refused, or homed will not start), SKIP
+	                           * (file unreadable) */
+	char *path;               /* file inside ROOT */
+	unsigned line;            /* 1-based; 0 for the whole file */
+	char *message;            /* what systemd does with it, naming the value and its column */
+	char *text;               /* the line as written (escaped), or NULL */
+	const char *fix;          /* static text, or NULL */
+} hs_homed_conf_issue;
+
+typedef struct hs_homed_conf {
+	char *storage;            /* DefaultStorage= in effect, NULL when not set (automatic: luks) */
+	char *storage_path;
+	unsigned storage_line;
+	char *fstype;             /* DefaultFileSystemType= in effect, NULL when not set (built-in default) */
+	char *fstype_path;
+	unsigned fstype_line;
+	bool fatal;               /* a file systemd cannot parse: systemd-homed does not start */
+	bool unreadable;          /* a file could not be read */
+	hs_homed_conf_issue *issues;
+	size_t n_issues, n_fail, n_warn;
+	char **files;             /* files read, in order */
+} hs_homed_conf;
+
+int hs_homed_conf_new(hs_homed_conf **out);
+void hs_homed_conf_free(hs_homed_conf *conf);
+DEFINE_CLEANUP_FUNC(hs_homed_conf, hs_homed_conf_free);
+/* One file's bytes, applied over @conf (later files override earlier ones). 0 or -ENOMEM. */
+int hs_homed_conf_parse(hs_ctx *ctx, hs_homed_conf *conf, const char *path, const char *buf, size_t len);
+/* The first of /etc, /run, /usr/local/lib, /usr/lib "systemd/homed.conf", then the "*.conf" drop-ins of
+ * "systemd/homed.conf.d" under the same (a name in an earlier directory masks it in later ones), by file name. */
+int hs_homed_conf_load(hs_ctx *ctx, hs_homed_conf **out);
+/* DefaultStorage in effect ("luks" when not set); @conf may be NULL. */
+const char *hs_homed_conf_storage(const hs_homed_conf *conf);
+/* DefaultFileSystemType as written, "btrfs" when not set (see hs_homed_default_fstype for old systemd). */
+const char *hs_homed_conf_fstype(const hs_homed_conf *conf);
+/* homed.conf loaded once per check run (shared by the homed-conf, kernel and space groups); lent. */
+int hs_homed_conf_get(hs_checker *c, const hs_homed_conf **out);
+/* The built-in DefaultFileSystemType for the installed systemd: btrfs (247 and later), ext4 before. */
+int hs_homed_default_fstype(hs_checker *c, const char **fs, const char **why);
+
+int hs_check_group_homed_conf(hs_checker *c);
+#define HS_CHECKS_HOMED_CONF(X) \
+	X("homed-conf.parse", "homed-conf", "homed.conf and its drop-ins parse as systemd-homed reads them") \
+	X("homed-conf.storage", "homed-conf", "DefaultStorage and DefaultFileSystemType suit this system")
+
+/* ---- nss.c: /etc/nsswitch.conf as glibc reads it ---- */
+enum { HS_NSS_SUCCESS, HS_NSS_NOTFOUND, HS_NSS_UNAVAIL, HS_NSS_TRYAGAIN };
+enum { HS_NSS_CONTINUE, HS_NSS_RETURN, HS_NSS_MERGE };
+
+typedef struct hs_nss_service {
+	char *name;
+	unsigned column;          /* 1-based, of the name */
+	size_t len;               /* of the name */
+	unsigned char action[4];  /* per HS_NSS_SUCCESS …: HS_NSS_CONTINUE/RETURN/MERGE */
+	char *criteria;           /* "[NOTFOUND=return]" as written, or NULL */
+	unsigned criteria_column;
+	size_t criteria_len;
+} hs_nss_service;
+
+typedef struct hs_nss_line {
+	char *db;                 /* as written ("passwd") */
+	bool known;               /* a database glibc knows */
+	unsigned line;
+	char *text;               /* the line as written */
+	hs_nss_service *v;        /* the services glibc reads, in order */
+	size_t n;
+	char *error;              /* glibc 2.33+ rejects the line (and with it the whole file), naming the column */
+	unsigned stop_column;     /* a '[' without a service: glibc ignores the rest of the line from here */
+	char *comment;            /* from '#' on, or NULL */
+	unsigned comment_column;
+} hs_nss_line;
+
+typedef struct hs_nsswitch {
+	hs_nss_line *v;
+	size_t n, cap;
+} hs_nsswitch;
+
+int hs_nsswitch_parse(hs_ctx *ctx, const char *buf, size_t len, hs_nsswitch *out);
+void hs_nsswitch_free(hs_nsswitch *nss);
+/* The line glibc uses for @db (the last one), or NULL. */
+const hs_nss_line *hs_nsswitch_find(const hs_nsswitch *nss, const char *db);
+/* A service name that is probably meant to be "systemd" ("systmed", "Systemd", "systemd-homed", "nss_systemd"). */
+bool hs_nss_is_typo(const char *name);
+
+typedef enum hs_nss_state {
+	HS_NSS_REACHED,           /* systemd is asked for a user the sources before it do not know */
+	HS_NSS_NO_LINE,
+	HS_NSS_MISSING,           /* the line has no systemd */
+	HS_NSS_TYPO,              /* … but a near miss */
+	HS_NSS_BLOCKED,           /* an earlier source returns on NOTFOUND */
+	HS_NSS_INVALID,           /* glibc rejects the line */
+} hs_nss_state;
+
+typedef struct hs_nss_verdict {
+	hs_nss_state state;
+	const hs_nss_line *line;
+	const hs_nss_service *systemd, *typo, *files, *blocker, *unavail_blocker;
+	bool before_files;        /* systemd before files/compat */
+	bool no_files;            /* … and no files/compat at all */
+} hs_nss_verdict;
+void hs_nss_judge(const hs_nss_line *l, hs_nss_verdict *v);
+
+int hs_check_group_nss(hs_checker *c);
+#define HS_CHECKS_NSS(X) \
+	X("nss.passwd", "nss", "the passwd: line of /etc/nsswitch.conf reaches systemd (nss-systemd)") \
+	X("nss.group", "nss", "the group: line of /etc/nsswitch.conf reaches systemd") \
+	X("nss.shadow", "nss", "the shadow: line reaches systemd (nss-systemd serves it from systemd 249)") \
+	X("nss.gshadow", "nss", "the gshadow: line reaches systemd (nss-systemd serves it from systemd 249)") \
+	X("nss.module", "nss", "nss-systemd (libnss_systemd.so.2) is installed")
+
+/* ---- pam.c: /etc/pam.d files as Linux-PAM reads them ---- */
+enum { HS_PAM_IGNORE = -1, HS_PAM_OK = -2, HS_PAM_DONE = -3, HS_PAM_BAD = -4, HS_PAM_DIE = -5, HS_PAM_RESET = -6 };
+
+typedef struct hs_pam_value {
+	size_t name_off, name_len; /* in the control text */
+	int action;                /* a jump count (> 0) or HS_PAM_IGNORE … */
+} hs_pam_value;
+
+typedef struct hs_pam_line {
+	unsigned line;            /* first physical line */
+	char *text;               /* the logical line, comment removed */
+	char *type;               /* lower-cased, without '-': auth, account, password, session, @include … */
+	bool dash;                /* "-type": a missing module is ignored */
+	char *control, *module, *args;
+	bool include;             /* include, substack, @include: lines that cannot be counted here */
+	bool bad;                 /* PAM cannot parse it */
+	unsigned bad_column;
+	hs_pam_value *values;     /* a "[value=action …]" control */
+	size_t n_values;
+} hs_pam_line;
+
+typedef struct hs_pam_conf {
+	hs_pam_line *v;
+	size_t n, cap;
+} hs_pam_conf;
+
+int hs_pam_parse(hs_ctx *ctx, const char *path, const char *buf, size_t len, hs_pam_conf *out);
+void hs_pam_conf_free(hs_pam_conf *pc);
+/* What the line's control does for a module return @value ("success", "user_unknown" …). */
+int hs_pam_action(const hs_pam_line *l, const char *value);
+
+int hs_check_group_pam(hs_checker *c);
+#define HS_CHECKS_PAM(X) \
+	X("pam.system-auth", "pam", "/etc/pam.d/system-auth has the pam_systemd_home.so lines as pambase[homed] writes them") \
+	X("pam.module", "pam", "pam_systemd_home.so is installed") \
+	X("pam.pending-update", "pam", "no Portage config update (._cfg file) is waiting in /etc/pam.d")
+
+/* ---- kernel.c ---- */
+typedef struct hs_kconfig_entry {
+	char *name, *value;       /* "CONFIG_DM_CRYPT", "m" ("n" for "# … is not set") */
+} hs_kconfig_entry;
+typedef struct hs_kconfig {
+	hs_kconfig_entry *v;      /* sorted by name */
+	size_t n, cap;
+} hs_kconfig;
+int hs_kconfig_parse(hs_ctx *ctx, const char *buf, size_t len, hs_kconfig *out);
+void hs_kconfig_free(hs_kconfig *k);
+/* The value ("y", "m", a string), or NULL when not set. */
+const char *hs_kconfig_get(const hs_kconfig *k, const char *name);
+/* gunzip (gzip format) into a malloc'd, NUL-terminated buffer of at most @max bytes. */
+int hs_gunzip(hs_ctx *ctx, const char *what, const char *in, size_t len, size_t max, char **out, size_t *out_len);
+/* Tests: treat ROOT as the running system and read osrelease, config.gz and filesystems from this directory
+ * (laid out like /proc) instead of /proc. */
+extern const char *hs_kernel_test_proc;
+
+int hs_check_group_kernel(hs_checker *c);
+#define HS_CHECKS_KERNEL(X) \
+	X("kernel.dm-crypt", "kernel", "the kernel has device mapper and dm-crypt (LUKS home images)") \
+	X("kernel.loop", "kernel", "the kernel has loop devices (home images are files)") \
+	X("kernel.fs", "kernel", "the kernel has the file system homed puts in the images (DefaultFileSystemType)") \
+	X("kernel.mkfs", "kernel", "mkfs for that file system is installed")
+
+/* ---- keys.c ---- */
+int hs_check_group_keys(hs_checker *c);
+#define HS_CHECKS_KEYS(X) \
+	X("keys.local", "keys", "homed's signing key pair (/var/lib/systemd/home/local.private) is absent or safe") \
+	X("keys.foreign", "keys", "the public keys of other machines (*.public) are ones homed accepts")
+
+/* ---- space.c ---- */
+typedef struct hs_space_user {
+	char *name;
+	unsigned uid;
+	char *home;
+	uint64_t bytes;           /* disk space the home takes (a lower bound when partial) */
+	uint64_t entries;
+	uint64_t needed;          /* after hs_space_plan() */
+	bool missing;             /* the home directory does not exist */
+	bool partial;             /* not everything could be measured */
+	bool truncated;           /* the walk hit hs_space_walk_limit */
+	char *error;              /* the first thing that could not be read, or NULL */
+} hs_space_user;
+/* Regular users: UID 1000-60000 with a home under /home/. */
+int hs_space_parse_passwd(hs_ctx *ctx, const char *buf, size_t len, hs_space_user **out, size_t *n_out);
+void hs_space_users_free(hs_space_user *v, size_t n);
+/* Measure each home under ROOT; *truncated when the entry budget ran out. */
+int hs_space_measure(hs_ctx *ctx, hs_space_user *v, size_t n, bool *truncated);
+/* What one home needs once migrated (see space.c for the model). */
+uint64_t hs_space_needed(uint64_t used, bool luks, const char *fs);
+uint64_t hs_space_fs_minimum(const char *fs);
+/* Sorts @v largest first, fills needed, and the totals for all at once and one at a time. */
+void hs_space_plan(hs_space_user *v, size_t n, bool luks, const char *fs, uint64_t *all_at_once,
+		   uint64_t *one_by_one);
+extern size_t hs_space_walk_limit;  /* entries walked per run (default 200000) */
+
+int hs_check_group_space(hs_checker *c);
+#define HS_CHECKS_SPACE(X) \
+	X("space.home", "space", "the file system holding /home has room to migrate every regular user")
+
+/* ================================================================================================== */
+/* repos_ini.c, repos.c: repos.conf as configparser would hold it                                      */
+/* ================================================================================================== */
+typedef struct hs_repos_ini_section {
+	char *name;   /* as written (configparser section names are case-sensitive) */
+	hs_vars *opt; /* option names lower-cased (configparser's optionxform), raw values */
+} hs_repos_ini_section;
+
+typedef struct hs_repos_ini {
+	hs_repos_ini_section *v;
+	size_t n;
+	hs_vars *defaults; /* [DEFAULT] plus the defaults RepoConfigLoader passes (EPREFIX, ROOT …) */
+	char *error;       /* set when configparser would have raised: Portage then drops all of repos.conf */
+} hs_repos_ini;
+
+/* An empty model with RepoConfigLoader's default options; free with hs_repos_ini_free(). 0 or -ENOMEM. */
+int hs_repos_ini_init(hs_repos_ini *m);
+void hs_repos_ini_free(hs_repos_ini *m);
+/* The built-in cnf/repos.conf of Portage (gentoo/portage a20ef27a), the keys that matter here. */
+int hs_repos_ini_add_builtin(hs_repos_ini *m);
+/* Read one INI text into the model (configparser.read_file semantics: later files override keys). A text
+ * configparser would reject sets m->error (and returns 0); negative errno for other failures. */
+int hs_repos_ini_read(hs_ctx *ctx, hs_repos_ini *m, const char *path, const char *buf, size_t len);
+/* parser.get(section, key) (s NULL: DEFAULT): the interpolated value, NULL in *out when unset. Errors land in
+ * m->error. */
+int hs_repos_ini_get(hs_repos_ini *m, const hs_repos_ini_section *s, const char *key, char **out);
+/* Strip ASCII whitespace from both ends of [*s, *s + *n). */
+void hs_repos_trim(const char **s, size_t *n);
 
 #endif /* HOMESETUP_P_H */
