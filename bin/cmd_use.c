@@ -29,6 +29,9 @@ static void help_use_show(FILE *out);
 
 static const struct use_subcommand use_subcommands[] = {
 	{ "show", use_show, "the USE a package would be built with, why, and REQUIRED_USE", help_use_show },
+	{ "enable", use_enable, "turn on what systemd-homed needs (or ATOM FLAG...), proven, undoable", help_use_enable },
+	{ "disable", use_disable, "turn ATOM FLAG... off, with what REQUIRED_USE then needs", help_use_disable },
+	{ "revert", use_revert, "remove every USE change homesetup made", help_use_revert },
 };
 
 /* Without a subcommand (or with only options) `use` means `use show`. */
