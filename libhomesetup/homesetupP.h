@@ -232,7 +232,7 @@ int hs_utf8_next(const char *s, size_t len, uint32_t *cp);
 
 
 /* ================================================================================================== */
-/* repos.c: repos.conf, profiles/repo_name, metadata/layout.conf, metadata/md5-cache                  */
+/* repos.c, md5cache.c: repos.conf, profiles/repo_name, metadata/layout.conf, metadata/md5-cache      */
 /* ================================================================================================== */
 typedef struct hs_repo {
 	char *name;        /* profiles/repo_name, else the section name */
@@ -704,6 +704,18 @@ const char *hs_bus_address(sd_bus *bus);
 /* D-Bus round trips made by this process (method calls, including AddMatch), for bench/. */
 extern unsigned long hs_bus_round_trips;
 
+/* The call helpers behind every hs_bus_* function (bus.c; used by bus_home.c). @who names the peer in
+ * messages ("systemd", "systemd-homed"), @what the call ("GetUnitFileState(x.service)"). */
+typedef struct sd_bus_message sd_bus_message;
+int hs_bus_new_call(hs_ctx *ctx, sd_bus *bus, const char *dest, const char *path, const char *iface,
+		    const char *member, const char *what, sd_bus_message **m);
+/* Send @m, wait for the reply (@usec; 0: the connection's timeout), count the round trip. An error named in
+ * @enoent (NULL-terminated, may be NULL) returns -ENOENT without a message; every other one gets its message. */
+int hs_bus_call(hs_ctx *ctx, sd_bus *bus, const char *who, const char *what, sd_bus_message *m, uint64_t usec,
+		const char *const *enoent, sd_bus_message **reply);
+int hs_bus_build_error(hs_ctx *ctx, const char *what, int r);
+int hs_bus_parse_error(hs_ctx *ctx, const char *who, const char *what, int r);
+
 /* Every failing call leaves one of these messages in ctx (who: "systemd" or "systemd-homed"):
  *   ServiceUnknown, NameHasNoOwner  → "<who> is not reachable on the bus at <address>: <error message>"
  *   AccessDenied, InteractiveAuthorizationRequired, EACCES, EPERM
@@ -751,7 +763,7 @@ void hs_bus_job_done(hs_bus_job *j);
 
 /* Manager.StartUnit(@unit, "replace"), then wait (at most @job_timeout_usec; 0: the default) for the job's
  * JobRemoved signal. Returns 0 whatever the job's result (see out->result); -ETIMEDOUT with "systemd did not
- * finish starting <unit> within N s (job <path> …)" when the signal does not come. */
+ * finish starting <unit> within N s (job <path> …)" when the signal does not come. *out is empty on errors. */
 int hs_bus_start_unit(hs_ctx *ctx, sd_bus *bus, const char *unit, uint64_t job_timeout_usec, hs_bus_job *out);
 
 typedef struct hs_bus_enable_report {
@@ -775,7 +787,7 @@ int hs_bus_enable_start(hs_ctx *ctx, sd_bus *bus, char *const *enable, char *con
  * until org.freedesktop.systemd1 has a new owner, and read the new Version into *new_version. */
 int hs_bus_reexec(hs_ctx *ctx, sd_bus *bus, uint64_t wait_usec, char **new_version);
 
-/* org.freedesktop.home1: one home as ListHomes and GetHomeByName describe it. */
+/* bus_home.c: org.freedesktop.home1, one home as ListHomes and GetHomeByName describe it. */
 typedef struct hs_bus_home {
 	char *name;
 	uint32_t uid;
@@ -863,7 +875,8 @@ struct hs_atom_scan {
 	bool extended, wildcard, has_slot, has_subslot, has_repo, items_heap;
 };
 /* The complete scanner (atom_scan.c): every form, and the message with its column for every error. The
- * caller sets items/cap_use and zeroes the rest. 0, -EINVAL or -ENOMEM. */
+ * caller sets items and cap_use and zeroes n_use, ver.len, xver.len, the operators and the flags (a span is
+ * read only when its flag, or its length, says it was set). 0, -EINVAL or -ENOMEM. */
 int hs_atom_scan_full(hs_ctx *ctx, const char *s, size_t len, unsigned flags, struct hs_atom_scan *sc);
 /* atom.c's recogniser of the version grammar: is s[0..n) a version (with `-rN` when allow_rev)? Else *bad and
  * *why (may be NULL) tell where and why not. And where a trailing `-VERSION[-rN]` of s[0..n) starts (0: none),
@@ -894,6 +907,8 @@ const hs_root_overlay *hs_ctx_get_overlay(const hs_ctx *ctx);
 /* The marker line (without line end) written before what homesetup adds:
  * "# Added by homesetup <version> on <YYYY-MM-DD>: <why> (remove with: homesetup use revert)". */
 int hs_useedit_marker(char **out, const char *why, int64_t when);
+/* Does the file hold a marker line of homesetup's (a block or a USE addition of an earlier run)? */
+bool hs_useedit_has_marker(const char *buf, size_t len);
 
 /* Append to the package.use file of @edit: the marker, @lines ("atom flag…", NULL-terminated), and the end line.
  * Line ends follow the file's (CR LF when its first line ends so); when the file does not end with a line break
@@ -1194,6 +1209,8 @@ uint64_t hs_space_fs_minimum(const char *fs);
 void hs_space_plan(hs_space_user *v, size_t n, bool luks, const char *fs, uint64_t *all_at_once,
 		   uint64_t *one_by_one);
 extern size_t hs_space_walk_limit;  /* entries walked per run (default 200000) */
+extern unsigned hs_space_walk_ms;    /* and milliseconds (default 3000; 0: no time limit) */
+extern uint64_t hs_space_test_avail; /* tests: the free space to assume (0: statvfs) */
 
 int hs_check_group_space(hs_checker *c);
 #define HS_CHECKS_SPACE(X) \
@@ -1227,5 +1244,122 @@ int hs_repos_ini_read(hs_ctx *ctx, hs_repos_ini *m, const char *path, const char
 int hs_repos_ini_get(hs_repos_ini *m, const hs_repos_ini_section *s, const char *key, char **out);
 /* Strip ASCII whitespace from both ends of [*s, *s + *n). */
 void hs_repos_trim(const char **s, size_t *n);
+
+/* ================================================================================================== */
+/* doctor: diagnose.c, doctor_rules.c (+ doctor-rules.h), doctor_journal.c; keys: homekeys.c, homerecord.c,     */
+/* moveplan.c                                                                                          */
+/* ================================================================================================== */
+/* One journal entry as the rules see it (fields lent from the reader; not NUL-terminated). */
+typedef struct hs_jentry {
+	uint64_t realtime;        /* µs since the epoch; 0 when unknown */
+	const char *boot;         /* _BOOT_ID (32 hex digits), or NULL */
+	size_t boot_len;
+	const char *unit, *ident, *msg;
+	size_t unit_len, ident_len, msg_len;
+	uint32_t pid;             /* _PID, 0 when unknown */
+} hs_jentry;
+
+/* Read journal export format (journalctl -o export; binary fields included) from buf[0..len), calling @fn for
+ * each entry (a non-zero return stops the walk and is returned). Entries past a malformed one are not read:
+ * -EIO with "journal export: <what> at byte N". Fields of an entry live until @fn returns. */
+typedef int (*hs_jentry_fn)(const hs_jentry *e, void *userdata);
+int hs_journal_export_parse(hs_ctx *ctx, const char *buf, size_t len, hs_jentry_fn fn, void *userdata);
+
+/* doctor_journal.c: the entries of systemd-homed.service and systemd-homework, in order: of @export_file (journal
+ * export format), @files, @dir, the journal under ROOT (ROOT other than "/") or the system journal; from
+ * @since_usec on, else of the current boot (the running one for the system journal, else the newest). Returns 0
+ * with *what describing the source and boot; 1 when the journal could not be opened or read, *what saying why
+ * (evidence missing, not an error); a negative errno for a file given that is missing or malformed (message in
+ * ctx), or what @fn returned when negative (a positive return stops the walk). */
+typedef struct hs_journal_query {
+	const char *const *files;
+	const char *dir;
+	const char *export_file;
+	uint64_t since_usec;
+} hs_journal_query;
+int hs_journal_read_homed(hs_ctx *ctx, const hs_journal_query *q, hs_jentry_fn fn, void *userdata, char **what);
+
+/* doctor_rules.c: one row of the rule table of doctor-rules.h (NULL out of range); the rule for a home state that
+ * is a finding by itself ("dirty", "absent"), or NULL. */
+typedef struct hs_doctor_rule {
+	const char *id;
+	const char *pattern;   /* PCRE2, or NULL for a derived finding */
+	const char *diagnosis; /* first line: summary; placeholders {user} … */
+	const char *fix;       /* template */
+} hs_doctor_rule;
+const hs_doctor_rule *hs_doctor_row(size_t i);
+const char *hs_doctor_state_rule(const char *state);
+
+/* The compiled rule table (PCRE2, JIT where available). */
+typedef struct hs_doctor_matcher hs_doctor_matcher;
+/* What a matching rule captured, each only when it is a plain name (else ""). */
+typedef struct hs_doctor_caps {
+	char user[257];   /* [A-Za-z0-9_][A-Za-z0-9_.@-]* */
+	char dm[128];     /* [A-Za-z0-9_][A-Za-z0-9_.+@-]* */
+	char fs[32];      /* [a-z0-9_.-]+ */
+} hs_doctor_caps;
+int hs_doctor_matcher_new(hs_ctx *ctx, hs_doctor_matcher **out);
+void hs_doctor_matcher_free(hs_doctor_matcher *m);
+/* The index of the first row whose pattern matches msg[0..len) (messages longer than 64 KiB are cut there),
+ * or -1; @caps (may be NULL) is filled from the row's named groups. */
+int hs_doctor_match(hs_doctor_matcher *m, const char *msg, size_t len, hs_doctor_caps *caps);
+/* The rule id of row @i (static). */
+const char *hs_doctor_row_rule(size_t i);
+/* A user name homed would accept as a plain name (what captures and options must be to reach a command). */
+bool hs_doctor_name_ok(const char *s, size_t len);
+
+/* homekeys.c: create the missing directories of @path (absolute, inside @kind's root) with @mode; 0 or -errno
+ * with "<dir>: cannot create: <strerror>". */
+int hs_root_mkdir_parents(hs_ctx *ctx, hs_root_kind kind, const char *path, unsigned mode);
+/* homekeys.c: SHA-256 of buf[0..len) into out[32]. */
+void hs_sha256(const void *buf, size_t len, uint8_t out[32]);
+/* homekeys.c: the record's fields a doctor or a move plan needs, from /var/lib/systemd/home/<user>.identity
+ * under ROOT (top level or a "binding" entry): 1 found, 0 no record, -errno. Strings malloc'd (NULL when
+ * absent). */
+typedef struct hs_home_record {
+	char *image_path, *fstype, *storage, *home_dir;
+	unsigned uid;
+} hs_home_record;
+int hs_home_record_load(hs_ctx *ctx, const char *user, hs_home_record *out);
+void hs_home_record_done(hs_home_record *r);
+/* homekeys.c: the canonical text systemd signs a record as (secret, binding, status and signature dropped,
+ * object keys sorted, compact): malloc'd, or NULL on ENOMEM / not an object. */
+struct json_object;
+char *hs_record_signable_text(struct json_object *record);
+
+/* ================================================================================================== */
+/* image.c, image_luks.c: offline inspection of a homed LUKS image                                    */
+/* ================================================================================================== */
+DEFINE_CLEANUP_FUNC(hs_image_info, hs_image_info_free);
+
+/* A GPT header as read from one sector (all numbers host order). */
+typedef struct hs_gpt_header {
+	uint32_t header_size, num_entries, entry_size, entries_crc;
+	uint64_t my_lba, alternate_lba, first_usable, last_usable, entries_lba;
+	bool crc_ok;   /* the header's own CRC32 holds */
+} hs_gpt_header;
+/* Parse the GPT header in buf[0..len) (one sector). 1: the "EFI PART" signature is there (out filled;
+ * crc_ok tells whether the CRC holds, and is false as well for an impossible header size); 0: no signature. */
+int hs_gpt_header_parse(const void *buf, size_t len, hs_gpt_header *out);
+
+/* What kind of block device major:minor is, from sysfs (normally "/sys"): "partition" when
+ * dev/block/M:m/partition exists, "device-mapper" when dev/block/M:m/dm exists, else "disk" (static). */
+const char *hs_image_blockdev_kind(const char *sysfs, unsigned major, unsigned minor);
+
+/* Analyse one LUKS2 token's JSON text (untrusted, not NUL-terminated): fills tok's type, homed, version,
+ * keys and json_size (strings malloc'd, escaped and capped; free with hs_image_token_done()). Text that is
+ * not a JSON object leaves type NULL. 0 or -ENOMEM. */
+int hs_image_token_parse(const char *json, size_t len, hs_image_token *tok);
+void hs_image_token_done(hs_image_token *tok);
+
+/* The LUKS part of an inspection (image_luks.c): read the header at @offset of @fd (@avail bytes of the
+ * partition are inside the image) into a private sparse memfd copy, load it with libcryptsetup and fill
+ * *luks (arrays and strings malloc'd; free with hs_image_luks_done()). Returns 1 when a LUKS header was
+ * read, 0 when there is no LUKS magic at @offset, negative errno on I/O errors or ENOMEM. When libcryptsetup
+ * refuses a header with LUKS magic, 1 is returned with *why set (malloc'd: its messages or strerror) and the
+ * fields of the binary header filled; *why is NULL otherwise. */
+int hs_image_luks_read(hs_ctx *ctx, int fd, uint64_t offset, uint64_t avail, hs_image_luks *luks, char **why,
+		       int *load_errno);
+void hs_image_luks_done(hs_image_luks *luks);
 
 #endif /* HOMESETUP_P_H */

@@ -11,8 +11,9 @@
  * one true value, `^^` exactly one, `??` at most one. An empty `||`/`^^` is true before EAPI 7 and false
  * from EAPI 7 on.
  *
- * The same evaluator runs in three-valued mode for the solver: a flag may be "unknown", and every node then
- * yields the set of values it could take (a sound over-approximation), which lets the search prune.
+ * The same evaluator runs in three-valued mode for the solver (requse_solve.c): a flag may be "unknown", and
+ * every node then yields the set of values it could take (a sound over-approximation), which lets the search
+ * prune.
  */
 #include "homesetupP.h"
 
@@ -21,37 +22,8 @@
 
 /* Real REQUIRED_USE nests 3-4 levels deep; the cap keeps the recursive walkers' stack use bounded. */
 #define REQUSE_MAX_DEPTH 256
-/* Node visits the solver may spend on the exact search before it falls back to a greedy repair. */
-#define SOLVE_BUDGET 5000000ULL
-
-enum rkind {
-	K_ROOT,
-	K_FLAG, /* `flag`, `!flag` */
-	K_ALL,  /* `( … )` */
-	K_ANY,  /* `|| ( … )` */
-	K_ONE,  /* `^^ ( … )` */
-	K_MOST, /* `?? ( … )` */
-	K_COND, /* `flag? ( … )`, `!flag? ( … )` */
-};
-
-/* One parsed item; items are stored in pre-order, a node's children follow it up to `end`. */
-struct rnode {
-	uint8_t kind;
-	bool neg;
-	size_t flag; /* K_FLAG, K_COND: index into hs_requse.flags */
-	size_t end;  /* one past the last node of this subtree */
-	size_t off;  /* byte offset of the node's token in the parsed text */
-};
-
-struct hs_requse {
-	struct rnode *nodes;
-	size_t n;
-	char **flags; /* every flag named, unique, in byte order */
-	size_t nflags;
-	bool empty_true; /* EAPI 0-6: empty `|| ( )` and `^^ ( )` are true */
-};
-
-#define FOREACH_CHILD(r, i, k) for (size_t k = (i) + 1; k < (r)->nodes[i].end; k = (r)->nodes[k].end)
+/* Flag states of an evaluation live on the stack up to this many flags (real expressions name a few dozen). */
+#define STATE_STACK 256
 
 static inline bool rq_is_space(char c)
 {
@@ -60,7 +32,7 @@ static inline bool rq_is_space(char c)
 
 static bool is_choice(uint8_t kind)
 {
-	return kind == K_ANY || kind == K_ONE || kind == K_MOST;
+	return kind == HS_RQ_ANY || kind == HS_RQ_ONE || kind == HS_RQ_MOST;
 }
 
 void hs_requse_free(hs_requse *r)
@@ -70,6 +42,7 @@ void hs_requse_free(hs_requse *r)
 	for (size_t i = 0; i < r->nflags; i++)
 		free(r->flags[i]);
 	free(r->flags);
+	free(r->flag_len);
 	free(r->nodes);
 	free(r);
 }
@@ -144,14 +117,14 @@ static int add_node(hs_requse *r, size_t *cap, uint8_t kind, bool neg, size_t of
 {
 	if (r->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 32;
-		struct rnode *v = realloc(r->nodes, ncap * sizeof(*v));
+		struct hs_rq_node *v = realloc(r->nodes, ncap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		r->nodes = v;
 		*cap = ncap;
 	}
-	r->nodes[r->n] = (struct rnode){ .kind = kind, .neg = neg, .end = r->n + 1, .off = off };
+	r->nodes[r->n] = (struct hs_rq_node){ .kind = kind, .neg = neg, .end = r->n + 1, .off = off };
 	r->n++;
 	return 0;
 }
@@ -178,13 +151,15 @@ static int intern_flags(hs_requse *r, struct name_ref *names, size_t n)
 		return 0;
 	qsort(names, n, sizeof(*names), name_cmp);
 	r->flags = calloc(n, sizeof(*r->flags));
-	if (!r->flags)
+	r->flag_len = calloc(n, sizeof(*r->flag_len));
+	if (!r->flags || !r->flag_len)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || name_cmp(&names[i - 1], &names[i]) != 0) {
 			r->flags[r->nflags] = hs_strndup(names[i].p, names[i].len);
 			if (!r->flags[r->nflags])
 				return -ENOMEM;
+			r->flag_len[r->nflags] = names[i].len;
 			r->nflags++;
 		}
 		r->nodes[names[i].node].flag = r->nflags - 1;
@@ -211,7 +186,7 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 	if (!r)
 		return -ENOMEM;
 	r->empty_true = eapi < 7;
-	ret = add_node(r, &ncap, K_ROOT, false, 0);
+	ret = add_node(r, &ncap, HS_RQ_ROOT, false, 0);
 	if (ret < 0)
 		return ret;
 	open[0] = 0;
@@ -219,7 +194,7 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 	while (i < len) {
 		size_t start, tlen, nstart;
 		const char *t;
-		uint8_t kind = K_FLAG;
+		uint8_t kind = HS_RQ_FLAG;
 		bool neg;
 
 		while (i < len && rq_is_space(s[i]))
@@ -237,7 +212,7 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 			continue;
 		}
 		if (need_paren) {
-			const struct rnode *op = &r->nodes[open[depth]];
+			const struct hs_rq_node *op = &r->nodes[open[depth]];
 			_cleanup_free_ char *q = hs_escape(s + op->off, token_len(s, len, op->off), 64);
 
 			if (!q)
@@ -254,26 +229,26 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 		}
 
 		if (tlen == 1 && t[0] == '(')
-			kind = K_ALL;
+			kind = HS_RQ_ALL;
 		else if (tlen == 2 && t[0] == '|' && t[1] == '|')
-			kind = K_ANY;
+			kind = HS_RQ_ANY;
 		else if (tlen == 2 && t[0] == '^' && t[1] == '^')
-			kind = K_ONE;
+			kind = HS_RQ_ONE;
 		else if (tlen == 2 && t[0] == '?' && t[1] == '?') {
 			if (eapi < 5) {
 				snprintf(reason, sizeof(reason),
 					 "'?" "?' (at most one of) needs EAPI 5 or later, this is EAPI %d", eapi);
 				return tok_error(ctx, s, len, start, reason);
 			}
-			kind = K_MOST;
+			kind = HS_RQ_MOST;
 		} else if (t[tlen - 1] == '?')
-			kind = K_COND;
+			kind = HS_RQ_COND;
 
-		if (kind != K_FLAG) {
+		if (kind != HS_RQ_FLAG) {
 			if (depth == REQUSE_MAX_DEPTH)
 				return tok_error(ctx, s, len, start, "groups are nested too deeply");
 			neg = false;
-			if (kind == K_COND) {
+			if (kind == HS_RQ_COND) {
 				neg = t[0] == '!';
 				nstart = start + neg;
 				if (!hs_use_flag_valid(s + nstart, i - 1 - nstart))
@@ -286,7 +261,7 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 			if (ret < 0)
 				return ret;
 			open[++depth] = r->n - 1;
-			need_paren = kind != K_ALL;
+			need_paren = kind != HS_RQ_ALL;
 			continue;
 		}
 
@@ -297,7 +272,7 @@ int hs_requse_parse(hs_ctx *ctx, hs_requse **out, const char *s, size_t len, int
 		ret = add_name(&names, &nnames, &namecap, s + nstart, i - nstart, r->n);
 		if (ret < 0)
 			return ret;
-		ret = add_node(r, &ncap, K_FLAG, neg, start);
+		ret = add_node(r, &ncap, HS_RQ_FLAG, neg, start);
 		if (ret < 0)
 			return ret;
 	}
@@ -333,11 +308,11 @@ static const char *op_str(uint8_t kind, hs_requse_style style)
 	bool human = style == HS_REQUSE_HUMAN;
 
 	switch (kind) {
-	case K_ANY:
+	case HS_RQ_ANY:
 		return human ? "any-of" : "||";
-	case K_ONE:
+	case HS_RQ_ONE:
 		return human ? "exactly-one-of" : "^^";
-	case K_MOST:
+	case HS_RQ_MOST:
 		return human ? "at-most-one-of" : "??";
 	default:
 		return "";
@@ -356,37 +331,37 @@ static int put_tok(hs_buf *b, const char *pre, const char *s, const char *post)
 /* The token that opens node i: `flag`, `!flag`, `flag?`, `||`, `(`… (without the group's own "("). */
 static int put_head(hs_buf *b, const hs_requse *r, size_t i, hs_requse_style style)
 {
-	const struct rnode *n = &r->nodes[i];
+	const struct hs_rq_node *n = &r->nodes[i];
 
 	switch (n->kind) {
-	case K_FLAG:
+	case HS_RQ_FLAG:
 		return put_tok(b, n->neg ? "!" : "", r->flags[n->flag], "");
-	case K_COND:
+	case HS_RQ_COND:
 		return put_tok(b, n->neg ? "!" : "", r->flags[n->flag], "?");
-	case K_ANY:
-	case K_ONE:
-	case K_MOST:
+	case HS_RQ_ANY:
+	case HS_RQ_ONE:
+	case HS_RQ_MOST:
 		return put_tok(b, "", op_str(n->kind, style), "");
 	default:
 		return 0;
 	}
 }
 
-static int render_node(hs_buf *b, const hs_requse *r, size_t i, hs_requse_style style)
+int hs_requse_render_node(hs_buf *b, const hs_requse *r, size_t i, hs_requse_style style)
 {
 	uint8_t kind = r->nodes[i].kind;
 
 	if (put_head(b, r, i, style) < 0)
 		return -ENOMEM;
-	if (kind == K_FLAG)
+	if (kind == HS_RQ_FLAG)
 		return 0;
-	if (kind != K_ROOT && put_tok(b, "", "(", "") < 0)
+	if (kind != HS_RQ_ROOT && put_tok(b, "", "(", "") < 0)
 		return -ENOMEM;
-	FOREACH_CHILD(r, i, k) {
-		if (render_node(b, r, k, style) < 0)
+	HS_RQ_FOREACH_CHILD(r, i, k) {
+		if (hs_requse_render_node(b, r, k, style) < 0)
 			return -ENOMEM;
 	}
-	if (kind != K_ROOT && put_tok(b, "", ")", "") < 0)
+	if (kind != HS_RQ_ROOT && put_tok(b, "", ")", "") < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -395,18 +370,13 @@ int hs_requse_format(const hs_requse *r, hs_requse_style style, char **out)
 {
 	_cleanup_buf_ hs_buf b = {0};
 
-	if (render_node(&b, r, 0, style) < 0)
+	if (hs_requse_render_node(&b, r, 0, style) < 0)
 		return -ENOMEM;
 	*out = hs_buf_steal(&b);
 	return *out ? 0 : -ENOMEM;
 }
 
 /* ---- evaluation --------------------------------------------------------------------------------------- */
-
-/* What an item can yield: nothing, true, false (a set, for the three-valued mode). */
-enum { V_ABS = 1, V_T = 2, V_F = 4 };
-/* Flag states: 0 off, 1 on, ST_UNKNOWN either. */
-#define ST_UNKNOWN 2
 
 struct agg {
 	size_t n;      /* children */
@@ -421,12 +391,12 @@ struct agg {
 static void agg_add(struct agg *g, unsigned m)
 {
 	g->n++;
-	g->t_or_a += !!(m & (V_T | V_ABS));
-	g->t += !!(m & V_T);
-	g->f += !!(m & V_F);
-	g->a += !!(m & V_ABS);
-	g->not_t += !!(m & (V_F | V_ABS));
-	g->only_t += m == V_T;
+	g->t_or_a += !!(m & (HS_RQ_T | HS_RQ_ABS));
+	g->t += !!(m & HS_RQ_T);
+	g->f += !!(m & HS_RQ_F);
+	g->a += !!(m & HS_RQ_ABS);
+	g->not_t += !!(m & (HS_RQ_F | HS_RQ_ABS));
+	g->only_t += m == HS_RQ_T;
 }
 
 /* What a node of this kind can yield given its children (conditionals: when active). */
@@ -436,117 +406,154 @@ static unsigned agg_finish(uint8_t kind, const struct agg *g, bool empty_true)
 	unsigned m = 0;
 
 	switch (kind) {
-	case K_ROOT:
-	case K_COND:
+	case HS_RQ_ROOT:
+	case HS_RQ_COND:
 		/* no false value among those yielded; always yields a value */
-		m |= all_t_or_a ? V_T : 0;
-		m |= g->f ? V_F : 0;
+		m |= all_t_or_a ? HS_RQ_T : 0;
+		m |= g->f ? HS_RQ_F : 0;
 		break;
-	case K_ALL:
-		m |= all_a ? V_ABS : 0;
-		m |= all_t_or_a && g->t ? V_T : 0;
-		m |= g->f ? V_F : 0;
+	case HS_RQ_ALL:
+		m |= all_a ? HS_RQ_ABS : 0;
+		m |= all_t_or_a && g->t ? HS_RQ_T : 0;
+		m |= g->f ? HS_RQ_F : 0;
 		break;
-	case K_ANY:
-		m |= g->t || (empty_true && all_a) ? V_T : 0;
-		m |= all_not_t && (!empty_true || g->f) ? V_F : 0;
+	case HS_RQ_ANY:
+		m |= g->t || (empty_true && all_a) ? HS_RQ_T : 0;
+		m |= all_not_t && (!empty_true || g->f) ? HS_RQ_F : 0;
 		break;
-	case K_ONE:
-		m |= (g->only_t <= 1 && g->t >= 1) || (empty_true && all_a) ? V_T : 0;
-		m |= g->t >= 2 || (g->only_t == 0 && (!empty_true || g->f)) ? V_F : 0;
+	case HS_RQ_ONE:
+		m |= (g->only_t <= 1 && g->t >= 1) || (empty_true && all_a) ? HS_RQ_T : 0;
+		m |= g->t >= 2 || (g->only_t == 0 && (!empty_true || g->f)) ? HS_RQ_F : 0;
 		break;
-	case K_MOST:
-		m |= g->only_t <= 1 ? V_T : 0;
-		m |= g->t >= 2 ? V_F : 0;
+	case HS_RQ_MOST:
+		m |= g->only_t <= 1 ? HS_RQ_T : 0;
+		m |= g->t >= 2 ? HS_RQ_F : 0;
 		break;
 	}
 	return m;
 }
 
 /* Is the conditional at node n active (1), inactive (0), unknown (-1)? */
-static int cond_active(const struct rnode *n, const uint8_t *st)
+static int cond_active(const struct hs_rq_node *n, const uint8_t *st)
 {
 	uint8_t v = st[n->flag];
 
-	if (v == ST_UNKNOWN)
+	if (v == HS_RQ_UNKNOWN)
 		return -1;
 	return (v == 1) != n->neg;
 }
 
-static unsigned eval_node(const hs_requse *r, const uint8_t *st, size_t i, uint64_t *work)
+unsigned hs_requse_eval_node(const hs_requse *r, const uint8_t *st, size_t i, uint64_t *work)
 {
-	const struct rnode *n = &r->nodes[i];
+	const struct hs_rq_node *n = &r->nodes[i];
 	struct agg g = {0};
 	int active = 1;
 	unsigned m;
 
 	(*work)++;
-	if (n->kind == K_FLAG) {
-		if (st[n->flag] == ST_UNKNOWN)
-			return V_T | V_F;
-		return (st[n->flag] == 1) != n->neg ? V_T : V_F;
+	if (n->kind == HS_RQ_FLAG) {
+		if (st[n->flag] == HS_RQ_UNKNOWN)
+			return HS_RQ_T | HS_RQ_F;
+		return (st[n->flag] == 1) != n->neg ? HS_RQ_T : HS_RQ_F;
 	}
-	if (n->kind == K_COND) {
+	if (n->kind == HS_RQ_COND) {
 		active = cond_active(n, st);
 		if (active == 0)
-			return V_ABS;
+			return HS_RQ_ABS;
 	}
-	FOREACH_CHILD(r, i, k)
-		agg_add(&g, eval_node(r, st, k, work));
+	HS_RQ_FOREACH_CHILD(r, i, k)
+		agg_add(&g, hs_requse_eval_node(r, st, k, work));
 	m = agg_finish(n->kind, &g, r->empty_true);
-	return active < 0 ? m | V_ABS : m;
+	return active < 0 ? m | HS_RQ_ABS : m;
+}
+
+unsigned hs_requse_eval_top(const hs_requse *r, const uint8_t *st, const size_t *top, const bool *active, size_t ntop,
+			    uint64_t *work)
+{
+	struct agg g = {0};
+
+	for (size_t t = 0; t < ntop; t++) {
+		if (active[t])
+			agg_add(&g, hs_requse_eval_node(r, st, top[t], work));
+	}
+	return agg_finish(HS_RQ_ROOT, &g, r->empty_true);
 }
 
 /* Portage checks a plain flag when it meets it and a conditional's flag when its group closes: report the
  * first flag missing from IUSE in that same order. */
-static int check_iuse(hs_ctx *ctx, const hs_requse *r, const hs_useset *iuse, size_t i)
+static int report_iuse(hs_ctx *ctx, const hs_requse *r, const hs_useset *iuse, size_t i)
 {
-	const struct rnode *n = &r->nodes[i];
-	const char *f;
+	const struct hs_rq_node *n = &r->nodes[i];
 	int ret;
 
-	FOREACH_CHILD(r, i, k) {
-		ret = check_iuse(ctx, r, iuse, k);
+	HS_RQ_FOREACH_CHILD(r, i, k) {
+		ret = report_iuse(ctx, r, iuse, k);
 		if (ret < 0)
 			return ret;
 	}
-	if (n->kind != K_FLAG && n->kind != K_COND)
+	if (n->kind != HS_RQ_FLAG && n->kind != HS_RQ_COND)
 		return 0;
-	f = r->flags[n->flag];
-	if (hs_useset_has(iuse, f, strlen(f)))
+	if (hs_useset_has(iuse, r->flags[n->flag], r->flag_len[n->flag]))
 		return 0;
-	return hs_ctx_set_error(ctx, -EINVAL, "USE flag '%s' is not in IUSE", f);
+	return hs_ctx_set_error(ctx, -EINVAL, "USE flag '%s' is not in IUSE", r->flags[n->flag]);
 }
 
-/* Flag states from an enabled-USE set, after checking the flags against IUSE. */
-static int make_state(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, const hs_useset *iuse, uint8_t **out)
+/* The IUSE check with scratch space for r->nflags bytes: each flag looked up once (the flags and the set are
+ * both in byte order); only when one is missing does the order of the report matter. */
+static int check_iuse(hs_ctx *ctx, const hs_requse *r, const hs_useset *iuse, uint8_t *scratch)
 {
-	uint8_t *st;
+	hs_useset_has_sorted(iuse, r->flags, r->flag_len, r->nflags, scratch);
+	for (size_t f = 0; f < r->nflags; f++) {
+		if (!scratch[f])
+			return report_iuse(ctx, r, iuse, 0);
+	}
+	return 0;
+}
 
+int hs_requse_check_iuse(hs_ctx *ctx, const hs_requse *r, const hs_useset *iuse)
+{
+	uint8_t stack[STATE_STACK];
+	_cleanup_free_ uint8_t *heap = NULL;
+
+	if (r->nflags > sizeof(stack)) {
+		heap = malloc(r->nflags);
+		if (!heap)
+			return -ENOMEM;
+	}
+	return check_iuse(ctx, r, iuse, heap ? heap : stack);
+}
+
+/* Flag states (st: r->nflags + 1 bytes) from an enabled-USE set, after checking the flags against IUSE. */
+static int fill_state(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, const hs_useset *iuse, uint8_t *st)
+{
 	if (iuse) {
-		int ret = check_iuse(ctx, r, iuse, 0);
+		int ret = check_iuse(ctx, r, iuse, st);
 
 		if (ret < 0)
 			return ret;
 	}
-	st = calloc(r->nflags + 1, 1);
-	if (!st)
-		return -ENOMEM;
-	for (size_t f = 0; f < r->nflags; f++)
-		st[f] = hs_useset_has(use, r->flags[f], strlen(r->flags[f]));
-	*out = st;
+	hs_useset_has_sorted(use, r->flags, r->flag_len, r->nflags, st);
+	st[r->nflags] = 0;
 	return 0;
 }
 
 int hs_requse_check(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, const hs_useset *iuse)
 {
-	_cleanup_free_ uint8_t *st = NULL;
+	uint8_t stack[STATE_STACK];
+	_cleanup_free_ uint8_t *heap = NULL;
+	uint8_t *st = stack;
 	uint64_t work = 0;
-	int ret = make_state(ctx, r, use, iuse, &st);
+	int ret;
 
+	if (r->nflags + 1 > sizeof(stack)) {
+		st = heap = malloc(r->nflags + 1);
+		if (!heap)
+			return -ENOMEM;
+	}
+	ret = fill_state(ctx, r, use, iuse, st);
 	if (ret < 0)
 		return ret;
-	return eval_node(r, st, 0, &work) == V_T;
+	return hs_requse_eval_node(r, st, 0, &work) == HS_RQ_T;
 }
 
 /* ---- the reduced-noise tree (Portage's _RequiredUseBranch/_RequiredUseLeaf) ---------------------------- */
@@ -600,7 +607,7 @@ static void tappend(struct ttree *t, struct tnode *parent, struct tnode *x)
 		parent->ck = ncap;
 	}
 	parent->kids[parent->nk++] = x;
-	if (x->kind != K_FLAG)
+	if (x->kind != HS_RQ_FLAG)
 		x->parent = parent;
 }
 
@@ -612,27 +619,27 @@ static void tsplice(struct ttree *t, struct tnode *parent, struct tnode *x)
 
 static unsigned tbuild(struct ttree *t, size_t i, struct tnode *parent)
 {
-	const struct rnode *n = &t->r->nodes[i];
+	const struct hs_rq_node *n = &t->r->nodes[i];
 	struct agg g = {0};
 	struct tnode *b;
 	unsigned m;
 
-	if (n->kind == K_FLAG) {
-		m = (t->st[n->flag] == 1) != n->neg ? V_T : V_F;
+	if (n->kind == HS_RQ_FLAG) {
+		m = (t->st[n->flag] == 1) != n->neg ? HS_RQ_T : HS_RQ_F;
 		b = tnew(t, i, parent);
-		b->sat = m == V_T;
+		b->sat = m == HS_RQ_T;
 		tappend(t, parent, b);
 		return m;
 	}
-	if (n->kind == K_COND && cond_active(n, t->st) == 0)
-		return V_ABS;
+	if (n->kind == HS_RQ_COND && cond_active(n, t->st) == 0)
+		return HS_RQ_ABS;
 	b = tnew(t, i, parent);
-	FOREACH_CHILD(t->r, i, k)
+	HS_RQ_FOREACH_CHILD(t->r, i, k)
 		agg_add(&g, tbuild(t, k, b));
 	m = agg_finish(n->kind, &g, t->r->empty_true);
-	b->sat = !(m & V_F);
+	b->sat = !(m & HS_RQ_F);
 
-	if (n->kind == K_ALL) {
+	if (n->kind == HS_RQ_ALL) {
 		if (b->nk <= 1 || !is_choice(parent->kind))
 			tsplice(t, parent, b);
 		else
@@ -642,7 +649,7 @@ static unsigned tbuild(struct ttree *t, size_t i, struct tnode *parent)
 	} else if (b->nk == 1 && is_choice(n->kind)) {
 		struct tnode *c = b->kids[0];
 
-		if (c->kind == K_ALL && !is_choice(parent->kind))
+		if (c->kind == HS_RQ_ALL && !is_choice(parent->kind))
 			tsplice(t, parent, c);
 		else
 			tappend(t, parent, c);
@@ -666,7 +673,7 @@ static int trender(hs_buf *b, const struct ttree *t, const struct tnode *x, hs_r
 
 	if (put_head(b, t->r, x->node, style) < 0)
 		return -ENOMEM;
-	if (x->kind == K_FLAG)
+	if (x->kind == HS_RQ_FLAG)
 		return 0;
 	if (parens && put_tok(b, "", "(", "") < 0)
 		return -ENOMEM;
@@ -694,11 +701,15 @@ int hs_requse_reduce(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, cons
 	struct ttree t = { .r = r };
 	struct tnode *root;
 	uint64_t work = 0;
-	int ret = make_state(ctx, r, use, iuse, &st);
+	int ret;
 
+	st = malloc(r->nflags + 1);
+	if (!st)
+		return -ENOMEM;
+	ret = fill_state(ctx, r, use, iuse, st);
 	if (ret < 0)
 		return ret;
-	if (eval_node(r, st, 0, &work) == V_T) {
+	if (hs_requse_eval_node(r, st, 0, &work) == HS_RQ_T) {
 		*out = strdup("");
 		return *out ? 0 : -ENOMEM;
 	}
@@ -707,7 +718,7 @@ int hs_requse_reduce(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, cons
 	if (!t.pool)
 		return -ENOMEM;
 	root = tnew(&t, 0, NULL);
-	FOREACH_CHILD(r, 0, k)
+	HS_RQ_FOREACH_CHILD(r, 0, k)
 		tbuild(&t, k, root);
 	ret = t.oom ? -ENOMEM : trender(&b, &t, root, style);
 	ttree_done(&t);
@@ -716,690 +727,11 @@ int hs_requse_reduce(hs_ctx *ctx, const hs_requse *r, const hs_useset *use, cons
 	if (b.len == 0) {
 		/* Portage would print nothing here (a `||`/`^^` emptied by inactive conditionals, EAPI >= 7):
 		 * show the unsatisfied top-level constraints as written instead. */
-		FOREACH_CHILD(r, 0, k) {
-			if ((eval_node(r, st, k, &work) & V_F) && render_node(&b, r, k, style) < 0)
+		HS_RQ_FOREACH_CHILD(r, 0, k) {
+			if ((hs_requse_eval_node(r, st, k, &work) & HS_RQ_F) && hs_requse_render_node(&b, r, k, style) < 0)
 				return -ENOMEM;
 		}
 	}
 	*out = hs_buf_steal(&b);
 	return *out ? 0 : -ENOMEM;
-}
-
-/* ---- solving ------------------------------------------------------------------------------------------ */
-
-struct hs_requse_solution {
-	hs_requse_change *v;
-	size_t n;
-	hs_useset *use;
-};
-
-struct solver {
-	const hs_requse *r;
-	size_t nf;
-	uint8_t *st;     /* working flag states */
-	uint8_t *init;   /* current USE with the caller's requirements applied */
-	bool *cand;      /* the solver may change this flag */
-	bool *pinned;    /* the caller pinned this flag */
-	bool *flipped;   /* changed on the current search path */
-	bool *forbid;    /* excluded on the current search path (already covered by an earlier branch) */
-	size_t *fstack;  /* flags forbidden so far, to undo */
-	size_t nfstack;
-	size_t *top;     /* node index of every top-level constraint */
-	size_t ntop;
-	bool *active;    /* top-level constraints taken into account */
-	size_t **tflags; /* flags named by each top-level constraint, ascending */
-	size_t *ntflags;
-	size_t **fcons;  /* top-level constraints naming each flag */
-	size_t *nfcons;
-	char **ttext;    /* each top-level constraint, rendered raw */
-	size_t *order;   /* candidates in order of first appearance (the satisfiability search's order) */
-	size_t ncand;
-	uint8_t *pass;
-	size_t *path;    /* flips on the current search path */
-	size_t depth;
-	size_t *best;    /* best flips found, ascending */
-	size_t *scratch;
-	size_t nbest, best_en;
-	bool have_best;
-	uint64_t work, budget;
-	bool over;
-};
-
-static void solver_done(struct solver *s)
-{
-	for (size_t t = 0; s->tflags && t < s->ntop; t++)
-		free(s->tflags[t]);
-	for (size_t t = 0; s->ttext && t < s->ntop; t++)
-		free(s->ttext[t]);
-	for (size_t f = 0; s->fcons && f < s->nf; f++)
-		free(s->fcons[f]);
-	free(s->fcons);
-	free(s->nfcons);
-	free(s->st);
-	free(s->init);
-	free(s->cand);
-	free(s->pinned);
-	free(s->flipped);
-	free(s->forbid);
-	free(s->fstack);
-	free(s->top);
-	free(s->active);
-	free(s->tflags);
-	free(s->ntflags);
-	free(s->ttext);
-	free(s->order);
-	free(s->pass);
-	free(s->path);
-	free(s->best);
-	free(s->scratch);
-}
-
-static int solver_init(struct solver *s, const hs_requse *r)
-{
-	size_t nf = r->nflags + 1, nt = 0;
-	_cleanup_free_ size_t *stamp = NULL;
-
-	s->r = r;
-	s->nf = r->nflags;
-	s->budget = SOLVE_BUDGET;
-	FOREACH_CHILD(r, 0, k)
-		nt++;
-	s->st = calloc(nf, 1);
-	s->init = calloc(nf, 1);
-	s->cand = calloc(nf, sizeof(bool));
-	s->pinned = calloc(nf, sizeof(bool));
-	s->flipped = calloc(nf, sizeof(bool));
-	s->forbid = calloc(nf, sizeof(bool));
-	s->fstack = calloc(nf, sizeof(size_t));
-	s->order = calloc(nf, sizeof(size_t));
-	s->pass = calloc(nf, 1);
-	s->path = calloc(nf, sizeof(size_t));
-	s->best = calloc(nf, sizeof(size_t));
-	s->scratch = calloc(nf, sizeof(size_t));
-	s->top = calloc(nt + 1, sizeof(size_t));
-	s->active = calloc(nt + 1, sizeof(bool));
-	s->tflags = calloc(nt + 1, sizeof(size_t *));
-	s->ntflags = calloc(nt + 1, sizeof(size_t));
-	s->ttext = calloc(nt + 1, sizeof(char *));
-	s->fcons = calloc(nf, sizeof(size_t *));
-	s->nfcons = calloc(nf, sizeof(size_t));
-	stamp = calloc(nf, sizeof(size_t));
-	if (!s->fcons || !s->nfcons || !s->st || !s->init || !s->cand || !s->pinned || !s->flipped || !s->forbid ||
-	    !s->fstack || !s->order || !s->pass || !s->path || !s->best || !s->scratch || !s->top || !s->active ||
-	    !s->tflags || !s->ntflags || !s->ttext || !stamp)
-		return -ENOMEM;
-	FOREACH_CHILD(r, 0, k) {
-		size_t t = s->ntop++, cnt = 0;
-		_cleanup_buf_ hs_buf b = {0};
-
-		s->top[t] = k;
-		s->active[t] = true;
-		for (size_t j = k; j < r->nodes[k].end; j++) {
-			const struct rnode *n = &r->nodes[j];
-
-			if ((n->kind == K_FLAG || n->kind == K_COND) && stamp[n->flag] != t + 1) {
-				stamp[n->flag] = t + 1;
-				cnt++;
-			}
-		}
-		s->tflags[t] = calloc(cnt + 1, sizeof(size_t));
-		if (!s->tflags[t])
-			return -ENOMEM;
-		for (size_t f = 0; f < s->nf; f++) {
-			if (stamp[f] == t + 1)
-				s->tflags[t][s->ntflags[t]++] = f;
-		}
-		if (render_node(&b, r, k, HS_REQUSE_RAW) < 0)
-			return -ENOMEM;
-		s->ttext[t] = hs_buf_steal(&b);
-		if (!s->ttext[t])
-			return -ENOMEM;
-	}
-	for (size_t t = 0; t < s->ntop; t++) {
-		for (size_t j = 0; j < s->ntflags[t]; j++)
-			s->nfcons[s->tflags[t][j]]++;
-	}
-	for (size_t f = 0; f < s->nf; f++) {
-		s->fcons[f] = calloc(s->nfcons[f] + 1, sizeof(size_t));
-		if (!s->fcons[f])
-			return -ENOMEM;
-		s->nfcons[f] = 0;
-	}
-	for (size_t t = 0; t < s->ntop; t++) {
-		for (size_t j = 0; j < s->ntflags[t]; j++) {
-			size_t f = s->tflags[t][j];
-
-			s->fcons[f][s->nfcons[f]++] = t;
-		}
-	}
-	return 0;
-}
-
-static unsigned eval_root(struct solver *s)
-{
-	struct agg g = {0};
-
-	for (size_t t = 0; t < s->ntop; t++) {
-		if (s->active[t])
-			agg_add(&g, eval_node(s->r, s->st, s->top[t], &s->work));
-	}
-	return agg_finish(K_ROOT, &g, s->r->empty_true);
-}
-
-/*
- * Is there any assignment of the candidates satisfying the active constraints? Depth-first over the
- * candidates (keep the current state first), pruned by the three-valued evaluation. Returns 1 and leaves the
- * assignment in s->st, 0 when there is none, -1 when the budget ran out.
- */
-static int sat_search(struct solver *s)
-{
-	size_t vi = 0;
-
-	memcpy(s->st, s->init, s->nf);
-	for (size_t i = 0; i < s->ncand; i++)
-		s->st[s->order[i]] = ST_UNKNOWN;
-	for (;;) {
-		unsigned m;
-
-		if (s->work > s->budget)
-			return -1;
-		m = eval_root(s);
-		if (m == V_T) {
-			for (size_t i = vi; i < s->ncand; i++)
-				s->st[s->order[i]] = s->init[s->order[i]];
-			return 1;
-		}
-		if ((m & V_T) && vi < s->ncand) {
-			s->pass[vi] = 0;
-			s->st[s->order[vi]] = s->init[s->order[vi]];
-			vi++;
-			continue;
-		}
-		for (;;) {
-			if (vi == 0)
-				return 0;
-			vi--;
-			if (s->pass[vi] == 0) {
-				s->pass[vi] = 1;
-				s->st[s->order[vi]] = !s->init[s->order[vi]];
-				vi++;
-				break;
-			}
-			s->st[s->order[vi]] = ST_UNKNOWN;
-		}
-	}
-}
-
-static void record(struct solver *s)
-{
-	size_t en = 0, *sorted = s->scratch;
-	int c = 0;
-
-	memcpy(sorted, s->path, s->depth * sizeof(size_t));
-	/* insertion sort: k is tiny */
-	for (size_t i = 1; i < s->depth; i++) {
-		size_t v = sorted[i], j = i;
-
-		for (; j > 0 && sorted[j - 1] > v; j--)
-			sorted[j] = sorted[j - 1];
-		sorted[j] = v;
-	}
-	for (size_t i = 0; i < s->depth; i++)
-		en += s->init[sorted[i]] == 0;
-	/* ties: more flags enabled, then the earliest flag names in byte order (flag indices are in byte order) */
-	if (s->have_best && en == s->best_en) {
-		for (size_t i = 0; i < s->depth && !c; i++)
-			c = sorted[i] < s->best[i] ? -1 : sorted[i] > s->best[i];
-	}
-	if (!s->have_best || en > s->best_en || (en == s->best_en && c < 0)) {
-		memcpy(s->best, sorted, s->depth * sizeof(size_t));
-		s->nbest = s->depth;
-		s->best_en = en;
-		s->have_best = true;
-	}
-}
-
-/*
- * All smallest solutions with exactly `left` more flips: branch on the flags of the first unsatisfied
- * top-level constraint (any solution must change one of them). A flag whose branch has been explored is
- * forbidden in its later siblings, so each set of flips is reached once.
- */
-static void exact_search(struct solver *s, size_t left)
-{
-	size_t t, sp = s->nfstack;
-	unsigned m;
-
-	if (s->work > s->budget) {
-		s->over = true;
-		return;
-	}
-	for (t = 0; t < s->ntop; t++) {
-		if (eval_node(s->r, s->st, s->top[t], &s->work) & V_F)
-			break;
-	}
-	if (t == s->ntop) {
-		record(s);
-		return;
-	}
-	if (left == 0)
-		return;
-	/* prune: can the flags still free to change satisfy everything at all? */
-	for (size_t i = 0; i < s->ncand; i++) {
-		size_t f = s->order[i];
-
-		if (!s->flipped[f] && !s->forbid[f])
-			s->st[f] = ST_UNKNOWN;
-	}
-	m = eval_root(s);
-	for (size_t i = 0; i < s->ncand; i++) {
-		size_t f = s->order[i];
-
-		if (!s->flipped[f] && !s->forbid[f])
-			s->st[f] = s->init[f];
-	}
-	if (!(m & V_T))
-		return;
-	for (size_t j = 0; j < s->ntflags[t] && !s->over; j++) {
-		size_t f = s->tflags[t][j];
-
-		if (!s->cand[f] || s->flipped[f] || s->forbid[f])
-			continue;
-		s->st[f] = !s->init[f];
-		s->flipped[f] = true;
-		s->path[s->depth++] = f;
-		exact_search(s, left - 1);
-		s->depth--;
-		s->flipped[f] = false;
-		s->st[f] = s->init[f];
-		s->forbid[f] = true;
-		s->fstack[s->nfstack++] = f;
-	}
-	while (s->nfstack > sp)
-		s->forbid[s->fstack[--s->nfstack]] = false;
-}
-
-/* Fallback when the exact search is over budget: repeatedly flip the candidate (named by an unsatisfied
- * constraint, each flag at most once) that leaves the fewest constraints unsatisfied. Returns true with the
- * flips in out. */
-static bool greedy(struct solver *s, size_t *out, size_t *nout)
-{
-	_cleanup_free_ bool *bad = calloc(s->ntop + 1, sizeof(bool));
-	size_t n = 0, nbad = 0;
-
-	if (!bad)
-		return false;
-	memcpy(s->st, s->init, s->nf);
-	for (size_t t = 0; t < s->ntop; t++) {
-		bad[t] = !!(eval_node(s->r, s->st, s->top[t], &s->work) & V_F);
-		nbad += bad[t];
-	}
-	while (nbad > 0) {
-		size_t pick = SIZE_MAX;
-		long pick_delta = 0;
-
-		if (s->work > 2 * s->budget)
-			return false;
-		for (size_t t = 0; t < s->ntop; t++) {
-			if (!bad[t])
-				continue;
-			for (size_t j = 0; j < s->ntflags[t]; j++) {
-				size_t f = s->tflags[t][j];
-				long delta = 0;
-
-				if (!s->cand[f] || s->st[f] != s->init[f])
-					continue;
-				s->st[f] = !s->init[f];
-				for (size_t u = 0; u < s->nfcons[f]; u++) {
-					size_t c = s->fcons[f][u];
-					bool now = !!(eval_node(s->r, s->st, s->top[c], &s->work) & V_F);
-
-					delta += (long)now - (long)bad[c];
-				}
-				s->st[f] = s->init[f];
-				/* fewest unsatisfied, then enabling, then byte order */
-				if (pick == SIZE_MAX || delta < pick_delta ||
-				    (delta == pick_delta && (s->init[f] < s->init[pick] ||
-							     (s->init[f] == s->init[pick] && f < pick)))) {
-					pick = f;
-					pick_delta = delta;
-				}
-			}
-		}
-		if (pick == SIZE_MAX)
-			return false;
-		s->st[pick] = !s->init[pick];
-		out[n++] = pick;
-		for (size_t u = 0; u < s->nfcons[pick]; u++) {
-			size_t c = s->fcons[pick][u];
-			bool now = !!(eval_node(s->r, s->st, s->top[c], &s->work) & V_F);
-
-			nbad = nbad - bad[c] + now;
-			bad[c] = now;
-		}
-	}
-	*nout = n;
-	return true;
-}
-
-static bool in_set(const hs_useset *set, const char *f)
-{
-	return set && hs_useset_has(set, f, strlen(f));
-}
-
-/* "'a', 'b' and 'c'" */
-static int put_list(hs_buf *b, const char *const *v, size_t n, bool quote)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
-
-		if (hs_buf_printf(b, quote ? "%s'%s'" : "%s%s", sep, v[i]) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Which constraints cannot hold together? A smallest unsatisfiable prefix of the top-level constraints,
- * then each earlier member dropped when the rest stays unsatisfiable. */
-static int explain_unsat(hs_ctx *ctx, struct solver *s, const hs_useset *want_on, const hs_useset *want_off)
-{
-	_cleanup_buf_ hs_buf b = {0};
-	_cleanup_free_ const char **names = calloc(s->nf + s->ntop + 1, sizeof(char *));
-	size_t last = s->ntop, nn = 0, ncore = 0;
-	bool limited = false;
-	int ret;
-
-	if (!names)
-		return -ENOMEM;
-	for (size_t t = 0; t < s->ntop; t++)
-		s->active[t] = false;
-	for (size_t t = 0; t < s->ntop && last == s->ntop; t++) {
-		s->active[t] = true;
-		ret = sat_search(s);
-		if (ret < 0) {
-			limited = true;
-			break;
-		}
-		if (ret == 0)
-			last = t;
-	}
-	if (last < s->ntop) {
-		for (size_t t = 0; t < last; t++) {
-			if (!s->active[t])
-				continue;
-			s->active[t] = false;
-			ret = sat_search(s);
-			if (ret != 0)
-				s->active[t] = true;
-			limited |= ret < 0;
-		}
-	} else {
-		/* out of budget: name every constraint that is unsatisfiable as things stand */
-		memcpy(s->st, s->init, s->nf);
-		for (size_t t = 0; t < s->ntop; t++)
-			s->active[t] = !!(eval_node(s->r, s->st, s->top[t], &s->work) & V_F);
-	}
-
-	nn = 0;
-	for (size_t i = 0; want_on && i < hs_useset_count(want_on); i++)
-		names[nn++] = hs_useset_get(want_on, i);
-	if (nn && (hs_buf_puts(&b, "cannot enable ") < 0 || put_list(&b, names, nn, true) < 0))
-		return -ENOMEM;
-	if (want_off && hs_useset_count(want_off)) {
-		size_t n0 = nn;
-
-		for (size_t i = 0; i < hs_useset_count(want_off); i++)
-			names[nn++] = hs_useset_get(want_off, i);
-		if (hs_buf_puts(&b, n0 ? " and disable " : "cannot disable ") < 0 ||
-		    put_list(&b, names + n0, nn - n0, true) < 0)
-			return -ENOMEM;
-	}
-	if (b.len == 0 && hs_buf_puts(&b, "no USE change satisfies REQUIRED_USE") < 0)
-		return -ENOMEM;
-	if (hs_buf_puts(&b, ": ") < 0)
-		return -ENOMEM;
-
-	for (size_t t = 0; t < s->ntop; t++) {
-		if (s->active[t])
-			names[ncore++] = s->ttext[t];
-	}
-	if (ncore == 0) {
-		if (hs_buf_puts(&b, "the constraints cannot all be satisfied") < 0)
-			return -ENOMEM;
-	} else if (put_list(&b, names, ncore, false) < 0 ||
-		   hs_buf_puts(&b, ncore == 1   ? " cannot be satisfied"
-				   : ncore == 2 ? " cannot both be satisfied"
-						: " cannot all be satisfied") < 0)
-		return -ENOMEM;
-
-	nn = 0;
-	for (size_t f = 0; f < s->nf; f++) {
-		bool named = false;
-
-		if (!s->pinned[f])
-			continue;
-		for (size_t t = 0; t < s->ntop && !named; t++) {
-			for (size_t j = 0; s->active[t] && j < s->ntflags[t] && !named; j++)
-				named = s->tflags[t][j] == f;
-		}
-		if (named)
-			names[nn++] = s->r->flags[f];
-	}
-	if (nn && (hs_buf_puts(&b, ": ") < 0 || put_list(&b, names, nn, false) < 0 ||
-		   hs_buf_puts(&b, nn == 1 ? " is pinned" : " are pinned") < 0))
-		return -ENOMEM;
-	if (limited && hs_buf_puts(&b, " (search limit reached)") < 0)
-		return -ENOMEM;
-	return hs_ctx_set_error(ctx, -EDOM, "%s", b.p);
-}
-
-/* The smallest top-level constraint that `f` helps satisfy in the final state s->st. */
-static const char *reason_for(struct solver *s, size_t f)
-{
-	const char *best = NULL, *fallback = NULL;
-
-	for (size_t t = 0; t < s->ntop; t++) {
-		bool names_f = false;
-		unsigned before, after;
-
-		for (size_t j = 0; j < s->ntflags[t] && !names_f; j++)
-			names_f = s->tflags[t][j] == f;
-		if (!names_f)
-			continue;
-		if (!fallback || strlen(s->ttext[t]) < strlen(fallback))
-			fallback = s->ttext[t];
-		after = eval_node(s->r, s->st, s->top[t], &s->work);
-		s->st[f] = !s->st[f];
-		before = eval_node(s->r, s->st, s->top[t], &s->work);
-		s->st[f] = !s->st[f];
-		if (!(after & V_F) && (before & V_F) && (!best || strlen(s->ttext[t]) < strlen(best)))
-			best = s->ttext[t];
-	}
-	return best ? best : fallback ? fallback : "";
-}
-
-void hs_requse_solution_free(hs_requse_solution *sol)
-{
-	if (!sol)
-		return;
-	for (size_t i = 0; i < sol->n; i++) {
-		free((char *)sol->v[i].flag);
-		free((char *)sol->v[i].reason);
-	}
-	free(sol->v);
-	hs_useset_free(sol->use);
-	free(sol);
-}
-
-static int sol_add(hs_requse_solution *sol, const char *flag, bool enable, const char *reason)
-{
-	hs_requse_change *c = &sol->v[sol->n];
-
-	c->flag = strdup(flag);
-	c->reason = strdup(reason);
-	c->enable = enable;
-	if (!c->flag || !c->reason) {
-		free((char *)c->flag);
-		free((char *)c->reason);
-		return -ENOMEM;
-	}
-	sol->n++;
-	if (enable)
-		return hs_useset_add(sol->use, flag, strlen(flag)) < 0 ? -ENOMEM : 0;
-	hs_useset_remove(sol->use, flag, strlen(flag));
-	return 0;
-}
-
-/* The caller's own requirements, validated; they become the first changes of the solution. */
-static int apply_wants(hs_ctx *ctx, hs_requse_solution *sol, const hs_useset *use, const hs_useset *iuse,
-		       const hs_useset *want_on, const hs_useset *want_off, const hs_useset *pinned)
-{
-	size_t non = hs_useset_count(want_on), noff = hs_useset_count(want_off), i = 0, j = 0;
-
-	while (i < non || j < noff) {
-		bool on = j >= noff || (i < non && strcmp(hs_useset_get(want_on, i), hs_useset_get(want_off, j)) <= 0);
-		const char *f = on ? hs_useset_get(want_on, i++) : hs_useset_get(want_off, j++);
-		bool cur = in_set(use, f);
-		int ret;
-
-		if (iuse && !in_set(iuse, f))
-			return hs_ctx_set_error(ctx, -EINVAL, "USE flag '%s' is not in IUSE", f);
-		if (on && in_set(want_off, f))
-			return hs_ctx_set_error(ctx, -EINVAL, "USE flag '%s' is required both on and off", f);
-		if (cur == on)
-			continue;
-		if (in_set(pinned, f))
-			return hs_ctx_set_error(ctx, -EDOM, "cannot %s '%s': it is pinned (masked or forced)",
-						on ? "enable" : "disable", f);
-		ret = sol_add(sol, f, on, "requested");
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-int hs_requse_solve(hs_ctx *ctx, hs_requse_solution **out, const hs_requse *r, const hs_useset *use,
-		    const hs_useset *iuse, const hs_useset *want_on, const hs_useset *want_off,
-		    const hs_useset *pinned)
-{
-	_cleanup_(hs_requse_solution_freep) hs_requse_solution *sol = NULL;
-	_cleanup_free_ size_t *flips = NULL, *alt = NULL;
-	struct solver s = {0};
-	size_t nflips = 0, nalt = 0, witness = SIZE_MAX;
-	int ret;
-
-	*out = NULL;
-	ret = iuse ? check_iuse(ctx, r, iuse, 0) : 0;
-	if (ret < 0)
-		return ret;
-	sol = calloc(1, sizeof(*sol));
-	if (!sol)
-		return -ENOMEM;
-	sol->v = calloc(hs_useset_count(want_on) + hs_useset_count(want_off) + r->nflags + 1, sizeof(*sol->v));
-	if (!sol->v || hs_useset_dup(&sol->use, use) < 0)
-		return -ENOMEM;
-	ret = apply_wants(ctx, sol, use, iuse, want_on, want_off, pinned);
-	if (ret < 0)
-		return ret;
-
-	ret = solver_init(&s, r);
-	flips = calloc(r->nflags + 1, sizeof(size_t));
-	alt = calloc(r->nflags + 1, sizeof(size_t));
-	if (ret < 0 || !flips || !alt) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t f = 0; f < s.nf; f++) {
-		const char *name = r->flags[f];
-		bool wanted = in_set(want_on, name) || in_set(want_off, name);
-
-		s.init[f] = in_set(sol->use, name);
-		s.pinned[f] = in_set(pinned, name);
-		s.cand[f] = !wanted && !s.pinned[f];
-	}
-	/* candidates in order of first appearance: constraints get decided early in the satisfiability search */
-	for (size_t i = 0; i < r->n; i++) {
-		const struct rnode *n = &r->nodes[i];
-
-		if ((n->kind == K_FLAG || n->kind == K_COND) && s.cand[n->flag] && !s.flipped[n->flag]) {
-			s.flipped[n->flag] = true; /* used as a "seen" mark here */
-			s.order[s.ncand++] = n->flag;
-		}
-	}
-	memset(s.flipped, 0, s.nf * sizeof(bool));
-
-	ret = sat_search(&s);
-	if (ret == 0) {
-		ret = explain_unsat(ctx, &s, want_on, want_off);
-		goto out;
-	}
-	if (ret > 0) {
-		witness = 0;
-		for (size_t f = 0; f < s.nf; f++) {
-			if (s.st[f] != s.init[f])
-				alt[witness++] = f;
-		}
-		nalt = witness;
-		memcpy(s.st, s.init, s.nf);
-		for (size_t k = 0; k <= witness && !s.have_best && !s.over; k++)
-			exact_search(&s, k);
-	}
-	if (s.have_best) {
-		memcpy(flips, s.best, s.nbest * sizeof(size_t));
-		nflips = s.nbest;
-	} else {
-		/* over budget: the greedy repair or the satisfiability witness, whichever changes less */
-		if (greedy(&s, flips, &nflips)) {
-			if (witness != SIZE_MAX && nalt < nflips) {
-				memcpy(flips, alt, nalt * sizeof(size_t));
-				nflips = nalt;
-			}
-		} else if (witness != SIZE_MAX) {
-			memcpy(flips, alt, nalt * sizeof(size_t));
-			nflips = nalt;
-		} else {
-			ret = hs_ctx_set_error(ctx, -EDOM,
-					       "no USE change satisfying REQUIRED_USE was found within the search "
-					       "limit (%zu flags may change)", s.ncand);
-			goto out;
-		}
-		/* flips in byte order */
-		for (size_t i = 1; i < nflips; i++) {
-			size_t v = flips[i], j = i;
-
-			for (; j > 0 && flips[j - 1] > v; j--)
-				flips[j] = flips[j - 1];
-			flips[j] = v;
-		}
-	}
-
-	memcpy(s.st, s.init, s.nf);
-	for (size_t i = 0; i < nflips; i++)
-		s.st[flips[i]] = !s.init[flips[i]];
-	for (size_t i = 0; i < nflips; i++) {
-		size_t f = flips[i];
-
-		ret = sol_add(sol, r->flags[f], s.st[f] == 1, reason_for(&s, f));
-		if (ret < 0)
-			goto out;
-	}
-	*out = TAKE_PTR(sol);
-	ret = 0;
-out:
-	solver_done(&s);
-	return ret;
-}
-
-size_t hs_requse_solution_count(const hs_requse_solution *sol)
-{
-	return sol ? sol->n : 0;
-}
-
-const hs_requse_change *hs_requse_solution_get(const hs_requse_solution *sol, size_t i)
-{
-	return sol && i < sol->n ? &sol->v[i] : NULL;
-}
-
-const hs_useset *hs_requse_solution_use(const hs_requse_solution *sol)
-{
-	return sol ? sol->use : NULL;
 }

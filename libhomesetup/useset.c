@@ -17,6 +17,7 @@
 struct use_flag {
 	char *s;
 	size_t len;
+	uint64_t key; /* flag_key(s, len): most comparisons of a lookup are decided by it alone */
 };
 
 struct hs_useset {
@@ -41,30 +42,84 @@ static inline bool use_is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int flag_cmp(const char *a, size_t alen, const char *b, size_t blen)
+/* Byte order, a proper prefix first; eight bytes at a time (flags of one set share long prefixes such as
+ * `python_single_target_`), without a call. */
+static inline int flag_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-	int c = memcmp(a, b, alen < blen ? alen : blen);
+	size_t n = alen < blen ? alen : blen, i = 0;
 
-	if (c)
-		return c;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			x = __builtin_bswap64(x);
+			y = __builtin_bswap64(y);
+#endif
+			return x < y ? -1 : 1;
+		}
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
 	return alen < blen ? -1 : alen > blen;
+}
+
+/* The first eight bytes as a big-endian number, zero-padded: when two keys differ they order the flags as
+ * flag_cmp() does (a shorter flag pads with zeros where the longer has bytes), so only equal keys need the
+ * bytes. */
+static inline uint64_t flag_key(const char *s, size_t len)
+{
+	uint64_t k = 0;
+
+	if (len >= 8) {
+		memcpy(&k, s, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		k = __builtin_bswap64(k);
+#endif
+	} else {
+		for (size_t i = 0; i < len; i++)
+			k |= (uint64_t)(unsigned char)s[i] << (56 - 8 * i);
+	}
+	return k;
+}
+
+/* Is f below (flag, len), whose key is key? Equal keys mean equal first bytes (up to eight): the rest decides,
+ * or the length when one of them has no more. */
+static inline bool flag_below(const struct use_flag *f, uint64_t key, const char *flag, size_t len)
+{
+	if (f->key != key)
+		return f->key < key;
+	if (f->len <= 8 || len <= 8)
+		return f->len < len;
+	return flag_cmp(f->s + 8, f->len - 8, flag + 8, len - 8) < 0;
+}
+
+/* Is f (not below it) equal to (flag, len), whose key is key? */
+static inline bool flag_equal(const struct use_flag *f, uint64_t key, const char *flag, size_t len)
+{
+	return f->key == key && f->len == len && (len <= 8 || memcmp(f->s + 8, flag + 8, len - 8) == 0);
 }
 
 /* Index of the first element not below (flag, len); *found tells whether it is equal. */
 static size_t lower_bound(const hs_useset *set, const char *flag, size_t len, bool *found)
 {
-	size_t lo = 0, hi = set->n;
+	const uint64_t key = flag_key(flag, len);
+	size_t lo = 0, n = set->n;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	while (n > 0) {
+		size_t half = n / 2;
 
-		if (flag_cmp(set->v[mid].s, set->v[mid].len, flag, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (flag_below(&set->v[lo + half], key, flag, len)) {
+			lo += half + 1;
+			n -= half + 1;
+		} else
+			n = half;
 	}
 	if (found)
-		*found = lo < set->n && flag_cmp(set->v[lo].s, set->v[lo].len, flag, len) == 0;
+		*found = lo < set->n && flag_equal(&set->v[lo], key, flag, len);
 	return lo;
 }
 
@@ -126,6 +181,7 @@ int hs_useset_dup(hs_useset **out, const hs_useset *set)
 			if (!d->v[i].s)
 				return -ENOMEM;
 			d->v[i].len = set->v[i].len;
+			d->v[i].key = set->v[i].key;
 			d->n++;
 		}
 	}
@@ -149,6 +205,7 @@ int hs_useset_add(hs_useset *set, const char *flag, size_t len)
 	memmove(set->v + i + 1, set->v + i, (set->n - i) * sizeof(*set->v));
 	set->v[i].s = copy;
 	set->v[i].len = len;
+	set->v[i].key = flag_key(copy, len);
 	set->n++;
 	return 1;
 }
@@ -173,6 +230,26 @@ bool hs_useset_has(const hs_useset *set, const char *flag, size_t len)
 	if (set)
 		lower_bound(set, flag, len, &found);
 	return found;
+}
+
+void hs_useset_has_sorted(const hs_useset *set, char *const *flags, const size_t *lens, size_t n, uint8_t *out)
+{
+	size_t j = 0, m = set ? set->n : 0;
+
+	if (m > 8 * n) {
+		/* a few flags against a big set: binary searches */
+		for (size_t i = 0; i < n; i++)
+			out[i] = hs_useset_has(set, flags[i], lens[i]);
+		return;
+	}
+	/* both in byte order: one merge */
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t key = flag_key(flags[i], lens[i]);
+
+		while (j < m && flag_below(&set->v[j], key, flags[i], lens[i]))
+			j++;
+		out[i] = j < m && flag_equal(&set->v[j], key, flags[i], lens[i]);
+	}
 }
 
 size_t hs_useset_count(const hs_useset *set)
@@ -276,7 +353,8 @@ int hs_useset_union(hs_useset *set, const hs_useset *other)
 				free(add[--nadd].s);
 			return -ENOMEM;
 		}
-		add[nadd++].len = other->v[j].len;
+		add[nadd].len = other->v[j].len;
+		add[nadd++].key = other->v[j].key;
 	}
 	if (nadd == 0)
 		return 0;

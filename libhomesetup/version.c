@@ -430,6 +430,85 @@ hs_version *hs_version_init_at(void *mem, const char *s, size_t len)
 	return version_build(mem, s, len, &sc);
 }
 
+/*
+ * For a text the caller has already validated (the atom parser's recogniser): no second validation, no exact
+ * measure, one pass that builds what version_build() builds. Each part after the first takes at least two
+ * bytes ('.' and a digit, '_' and a letter), and the loops below only start a part where that holds, so at
+ * most len / 2 + 1 parts are ever written, valid text or not: a text that is not a version gives a
+ * meaningless version but never a write past the block.
+ */
+size_t hs_version_size_valid(size_t len)
+{
+	if (len > (SIZE_MAX - sizeof(hs_version) - 2 * sizeof(struct vpart)) / (sizeof(struct vpart) + 4))
+		return 0;
+	return sizeof(hs_version) + (len / 2 + 1) * sizeof(struct vpart) + 2 * (len + 1);
+}
+
+hs_version *hs_version_init_valid(void *mem, const char *s, size_t len)
+{
+	hs_version *v = mem;
+	struct vpart *p = v->parts;
+	char *t = (char *)(v->parts + len / 2 + 1); /* the copy: its NUL ends every loop below */
+	size_t i = 0, lz = 0;
+
+	memcpy(t, s, len);
+	t[len] = '\0';
+	v->text = v->norev = t;
+	v->len = v->norev_len = (uint32_t)len;
+	/* first component: an integer */
+	while (is_digit(t[i]))
+		i++;
+	while (lz < i && t[lz] == '0')
+		lz++;
+	*p++ = (struct vpart){ .off = (uint32_t)lz, .len = (uint32_t)(i - lz) };
+	v->glob_off = (uint32_t)(lz == i && i > 0 ? i - 1 : lz);
+	while (t[i] == '.' && is_digit(t[i + 1])) {
+		size_t start = ++i;
+
+		while (is_digit(t[i]))
+			i++;
+		*p++ = (struct vpart){
+			.off = (uint32_t)start,
+			.len = (uint32_t)(i - start),
+			.tzlen = (uint32_t)trailing_zero_len(t + start, i - start),
+		};
+	}
+	v->ncomp = (uint32_t)(p - v->parts);
+	v->letter = 0;
+	if (is_lower(t[i]))
+		v->letter = (unsigned char)t[i++];
+	while (t[i] == '_' && is_lower(t[i + 1])) {
+		size_t name = ++i, num;
+		int rank;
+
+		while (is_lower(t[i]))
+			i++;
+		rank = suffix_rank_fast(t + name, i - name);
+		num = i;
+		while (is_digit(t[i]))
+			i++;
+		while (num < i && t[num] == '0')
+			num++;
+		*p++ = (struct vpart){ .off = (uint32_t)num, .len = (uint32_t)(i - num), .rank = (uint32_t)rank };
+	}
+	v->nsuf = (uint32_t)(p - v->parts) - v->ncomp;
+	/* revision: "-r" and digits, to the end */
+	if (t[i] == '-' && i < len) {
+		char *norev = t + len + 1;
+
+		memcpy(norev, t, i);
+		norev[i] = '\0';
+		v->norev = norev;
+		v->norev_len = (uint32_t)i;
+		i = i + 2 < len ? i + 2 : len;
+	} else
+		i = len;
+	lz = strip_leading_zeros(t, i, len);
+	v->rev_off = (uint32_t)lz;
+	v->rev_len = (uint32_t)(len - lz);
+	return v;
+}
+
 void hs_version_free(hs_version *v)
 {
 	free(v);

@@ -1150,6 +1150,210 @@ static void test_prefixes(void **state)
 	}
 }
 
+/* ---- the fast scanner against the complete one ---------------------------------------------------------- */
+
+/* A span of the text as a string (static buffer: one at a time). */
+static const char *span_str(const char *s, struct hs_atom_span sp, char buf[static 1024])
+{
+	snprintf(buf, 1024, "%.*s", (int)sp.len, s + sp.off);
+	return buf;
+}
+
+/*
+ * hs_atom_parse() reads the common forms with a fast scanner and gives everything else to hs_atom_scan_full();
+ * both must agree: the same verdict, and on success the same fields. Returns whether s parsed.
+ */
+static bool expect_same_scan(const char *s, size_t len, unsigned flags)
+{
+	struct hs_atom_use items[8];
+	struct hs_atom_scan sc = { .items = items, .cap_use = ELEMENTSOF(items) };
+	char *copy = malloc(len ? len : 1);
+	hs_atom *a = NULL;
+	char buf[1024];
+	int r1, r2;
+
+	assert_non_null(copy);
+	memcpy(copy, s, len);
+	r1 = hs_atom_parse(NULL, &a, copy, len, flags);
+	r2 = hs_atom_scan_full(NULL, copy, len, flags, &sc);
+	free(copy);
+	if (r1 != r2)
+		fail_msg("'%.*s' (flags %#x): hs_atom_parse %d, hs_atom_scan_full %d", (int)len, s, flags, r1, r2);
+	if (r1 == 0) {
+		const hs_version *v = hs_atom_version(a);
+
+		assert_string_equal(hs_atom_category(a), span_str(s, sc.cat, buf));
+		assert_string_equal(hs_atom_package(a), span_str(s, sc.pkg, buf));
+		if (sc.ver.len)
+			assert_string_equal(v ? hs_version_str(v) : "(none)", span_str(s, sc.ver, buf));
+		else
+			assert_null(v);
+		assert_string_equal(hs_atom_slot(a) ? hs_atom_slot(a) : "(none)",
+				    sc.has_slot ? span_str(s, sc.slot, buf) : "(none)");
+		assert_string_equal(hs_atom_subslot(a) ? hs_atom_subslot(a) : "(none)",
+				    sc.has_subslot ? span_str(s, sc.subslot, buf) : "(none)");
+		assert_string_equal(hs_atom_repo(a) ? hs_atom_repo(a) : "(none)",
+				    sc.has_repo ? span_str(s, sc.repo, buf) : "(none)");
+		assert_int_equal(hs_atom_op_get(a), sc.op);
+		assert_int_equal(hs_atom_blocker(a), sc.blocker);
+		assert_int_equal(hs_atom_slot_op(a), sc.slot_op);
+		assert_int_equal(hs_atom_is_wildcard(a), sc.wildcard);
+		assert_int_equal(hs_atom_usedep_count(a), sc.n_use);
+		for (size_t i = 0; i < sc.n_use; i++) {
+			const hs_usedep *d = hs_atom_usedep(a, i);
+
+			assert_string_equal(d->flag, span_str(s, (struct hs_atom_span){ sc.items[i].off, sc.items[i].len },
+							     buf));
+			assert_int_equal(d->kind, sc.items[i].kind);
+			assert_int_equal(d->dflt, sc.items[i].dflt);
+		}
+	}
+	if (sc.items_heap)
+		free(sc.items);
+	hs_atom_free(a);
+	return r1 == 0;
+}
+
+static void test_fast_scanner_agrees(void **state)
+{
+	static const char *const blockers[] = { "", "!", "!!" };
+	static const char *const ops[] = { "", "<", "<=", "=", "~", ">=", ">" };
+	static const char *const cps[] = { "dev-libs/openssl", "sys-apps/systemd-utils", "x11-libs/gtk+",
+					   "dev-lang/python3-bin", "a/b-c-1", "cat.egory/pkg_name", "c/p-r1" };
+	static const char *const vers[] = { "", "-1", "-1.2.3", "-3.5.4-r1", "-1.2_rc1_p2", "-1.2*", "-9999",
+					    "-1a", "-1-r1*", "-01.0", "-1.2-r01", "-1_p", "-1.", "-r1" };
+	static const char *const slots[] = { "", ":0", ":=", ":*", ":0=", ":2/2.32", ":2/2.32=", ":s+l.o-t_",
+					     ":", ":0/", ":=0", ":-0", ":/" };
+	static const char *const repos[] = { "", "::gentoo", "::repo_1", "::my-overlay", "::", "::x-1", "::-x" };
+	static const char *const uses[] = { "", "[ssl]", "[-static-libs]", "[a,b(+),!c=,d?,!e?,-f(-)]", "[a(+)=]",
+					    "[a@b+c-d_e]", "[a,b,c,d,e,f,g,h,i,j]", "[!a]", "[]", "[a,]", "[a(*)]",
+					    "[-a?]", "[a]x" };
+	static const unsigned flag_sets[] = { 0, HS_ATOM_ALLOW_REPO, HS_ATOM_USER_CONFIG, HS_ATOM_CPV,
+					      HS_ATOM_ALLOW_REPO | HS_ATOM_ALLOW_WILDCARD };
+	static const char mutations[] = "-.*:/[],!=?()+_@a1 \t";
+	size_t n = 0, ok = 0, k = 0;
+	char atom[256];
+
+	for (size_t b = 0; b < ELEMENTSOF(blockers); b++)
+		for (size_t o = 0; o < ELEMENTSOF(ops); o++)
+			for (size_t c = 0; c < ELEMENTSOF(cps); c++)
+				for (size_t v = 0; v < ELEMENTSOF(vers); v++, k++) {
+					/* slot, repository and USE: the digits of k in mixed radix */
+					size_t ks = k % ELEMENTSOF(slots), kr = k / ELEMENTSOF(slots) % ELEMENTSOF(repos),
+					       ku = k / ELEMENTSOF(slots) / ELEMENTSOF(repos) % ELEMENTSOF(uses);
+					int len = snprintf(atom, sizeof(atom), "%s%s%s%s%s%s%s", blockers[b], ops[o],
+							   cps[c], vers[v], slots[ks], repos[kr], uses[ku]);
+
+					for (size_t f = 0; f < ELEMENTSOF(flag_sets); f++) {
+						ok += expect_same_scan(atom, (size_t)len, flag_sets[f]);
+						n++;
+					}
+					/* every byte of every seventh atom replaced, and dropped */
+					if (k % 7)
+						continue;
+					for (int i = 0; i < len; i++) {
+						char m[256];
+
+						memcpy(m, atom, (size_t)len);
+						for (size_t x = 0; x < sizeof(mutations); x++) {
+							m[i] = mutations[x]; /* the last one is '\0' */
+							expect_same_scan(m, (size_t)len, HS_ATOM_ALLOW_REPO);
+						}
+						memcpy(m, atom, (size_t)i);
+						memcpy(m + i, atom + i + 1, (size_t)(len - i - 1));
+						expect_same_scan(m, (size_t)len - 1, HS_ATOM_ALLOW_REPO);
+					}
+				}
+	/* both verdicts were exercised */
+	print_message("# %zu of %zu grid atoms parse\n", ok, n);
+	assert_true(ok > n / 20);
+	assert_true(ok < n);
+}
+
+/* Long atoms and long USE lists take the complete scanner (and its heap for the USE dependencies); the result
+ * is the same atom. */
+static void test_long_atoms(void **state)
+{
+	hs_buf b = {0};
+	hs_atom *a;
+	char *f = NULL;
+
+	/* 150 USE dependencies, in reverse order with duplicates: the sorted index drops those */
+	assert_int_equal(hs_buf_puts(&b, ">=dev-libs/foo-1.2:0=["), 0);
+	for (int i = 150; i-- > 0;)
+		assert_int_equal(hs_buf_printf(&b, "%sflag_%03d(+)", i == 149 ? "" : ",", i % 100), 0);
+	assert_int_equal(hs_buf_puts(&b, "]"), 0);
+	assert_true(b.len > 511);
+	assert_true(expect_same_scan(b.p, b.len, 0));
+	a = parse_ok(b.p, 0);
+	assert_int_equal(hs_atom_usedep_count(a), 150);
+	assert_string_equal(hs_atom_usedep(a, 0)->flag, "flag_049");
+	assert_string_equal(hs_atom_usedep(a, 149)->flag, "flag_000");
+	assert_int_equal(hs_atom_format(a, &f), 0);
+	assert_string_equal(f, b.p);
+	free(f);
+	hs_atom_free(a);
+
+	/* 40 USE dependencies (more than the fast scanner keeps) in a short atom */
+	b.len = 0;
+	assert_int_equal(hs_buf_puts(&b, "a/b["), 0);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(hs_buf_printf(&b, "%s%c%d", i ? "," : "", 'a' + i % 26, i), 0);
+	assert_int_equal(hs_buf_puts(&b, "]"), 0);
+	assert_true(expect_same_scan(b.p, b.len, 0));
+	a = parse_ok(b.p, 0);
+	assert_int_equal(hs_atom_usedep_count(a), 40);
+	assert_string_equal(hs_atom_usedep(a, 39)->flag, "n39");
+	hs_atom_free(a);
+
+	/* a 600-byte package name */
+	b.len = 0;
+	assert_int_equal(hs_buf_puts(&b, "=cat/"), 0);
+	for (int i = 0; i < 60; i++)
+		assert_int_equal(hs_buf_puts(&b, "abcdefghi_"), 0);
+	assert_int_equal(hs_buf_puts(&b, "-1.2.3-r4:0"), 0);
+	assert_true(expect_same_scan(b.p, b.len, 0));
+	a = parse_ok(b.p, 0);
+	assert_int_equal(strlen(hs_atom_package(a)), 600);
+	assert_string_equal(hs_version_str(hs_atom_version(a)), "1.2.3-r4");
+	hs_atom_free(a);
+	hs_buf_free(&b);
+}
+
+/* Bytes the fast scanner meets as its end marker: a NUL inside the text is an error, worded as ever. */
+static void test_nul_bytes(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		{ "a/b\0", 4, "invalid atom 'a/b\\x00' at column 4: invalid character byte 0x00 in package name" },
+		{ "a\0/b", 4, "invalid atom 'a\\x00/b' at column 2: invalid character byte 0x00 in category" },
+		{ "=a/b-1\0", 7, "invalid atom '=a/b-1\\x00' at column 7: invalid character byte 0x00 in package name" },
+		{ "a/b:0\0", 6, "invalid atom 'a/b:0\\x00' at column 6: invalid character byte 0x00 in slot '0'" },
+		{ "a/b[x\0]", 7, "invalid atom 'a/b[x\\x00]' at column 6: unexpected byte 0x00 in USE dependency "
+				 "'x' (expected ',' or ']')" },
+		{ "a/b::r\0", 7, "invalid atom 'a/b::r\\x00' at column 7: invalid character byte 0x00 in repository name" },
+	};
+	hs_ctx *ctx = NULL;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		char *copy = malloc(cases[i].len);
+		hs_atom *a = NULL;
+
+		assert_non_null(copy);
+		memcpy(copy, cases[i].s, cases[i].len);
+		assert_int_equal(hs_atom_parse(ctx, &a, copy, cases[i].len, HS_ATOM_ALLOW_REPO), -EINVAL);
+		assert_null(a);
+		assert_string_equal(hs_ctx_last_error(ctx), cases[i].msg);
+		assert_false(expect_same_scan(cases[i].s, cases[i].len, HS_ATOM_ALLOW_REPO));
+		free(copy);
+	}
+	hs_ctx_free(ctx);
+}
+
 /* A quick throughput figure (printed, not asserted: the bench harness owns the numbers). */
 static void test_speed(void **state)
 {
@@ -1189,6 +1393,9 @@ int main(void)
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_version_syntax_agrees),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_fast_scanner_agrees),
+		cmocka_unit_test(test_long_atoms),
+		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -377,6 +377,61 @@ static void test_not_in_iuse(void **state)
 	hs_ctx_free(ctx);
 }
 
+/* Flags are looked up once each, in byte order (one merge with the USE and IUSE sets); the IUSE report keeps
+ * Portage's order, and expressions naming more flags than the evaluator keeps on the stack work the same. */
+static void test_many_flags_check(void **state)
+{
+	hs_buf req = {0}, all = {0}, some = {0};
+	hs_useset *use = NULL, *iuse = NULL, *none = set_of("");
+	hs_ctx *ctx = NULL;
+	hs_requse *r;
+	char *red = NULL;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	/* "b a" and IUSE without either: Portage names b, the first it meets, not a, the first in byte order */
+	r = parse_ok("b a", 8);
+	assert_int_equal(hs_requse_check(ctx, r, none, none), -EINVAL);
+	assert_string_equal(hs_ctx_last_error(ctx), "USE flag 'b' is not in IUSE");
+	hs_requse_free(r);
+
+	/* ^^ ( f299 … f000 ) and flags g000 … g299 each requiring itself: 600 flags */
+	assert_int_equal(hs_buf_puts(&req, "^^ ("), 0);
+	for (int i = 300; i-- > 0;)
+		assert_int_equal(hs_buf_printf(&req, " f%03d", i), 0);
+	assert_int_equal(hs_buf_puts(&req, " )"), 0);
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(hs_buf_printf(&req, " g%03d? ( g%03d )", i, i), 0);
+		assert_int_equal(hs_buf_printf(&all, "f%03d g%03d ", i, i), 0);
+		if (i % 3 == 0)
+			assert_int_equal(hs_buf_printf(&some, "g%03d ", i), 0);
+	}
+	r = parse_ok(req.p, 8);
+	iuse = set_of(all.p);
+	use = set_of(some.p);
+	assert_int_equal(hs_requse_check(ctx, r, use, iuse), 0); /* no f: ^^ fails */
+	assert_int_equal(hs_useset_add(use, "f150", 4), 1);
+	assert_int_equal(hs_requse_check(ctx, r, use, iuse), 1);
+	assert_int_equal(hs_requse_reduce(ctx, r, use, iuse, HS_REQUSE_RAW, &red), 0);
+	assert_string_equal(red, "");
+	free(red);
+	assert_int_equal(hs_useset_add(use, "f007", 4), 1);
+	assert_int_equal(hs_requse_check(ctx, r, use, iuse), 0);
+	assert_int_equal(hs_requse_check(ctx, r, use, NULL), 0);
+	/* IUSE without f150 and g299: the ^^ group comes first */
+	assert_int_equal(hs_useset_remove(iuse, "g299", 4), 1);
+	assert_int_equal(hs_useset_remove(iuse, "f150", 4), 1);
+	assert_int_equal(hs_requse_check(ctx, r, use, iuse), -EINVAL);
+	assert_string_equal(hs_ctx_last_error(ctx), "USE flag 'f150' is not in IUSE");
+	hs_requse_free(r);
+	hs_useset_free(use);
+	hs_useset_free(iuse);
+	hs_useset_free(none);
+	hs_buf_free(&req);
+	hs_buf_free(&all);
+	hs_buf_free(&some);
+	hs_ctx_free(ctx);
+}
+
 /* ---- Portage's testCheckRequiredUseFilterSatisfied: the reduced-noise strings ------------------------ */
 
 static void test_portage_reduce_vectors(void **state)
@@ -1023,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_not_in_iuse),
+		cmocka_unit_test(test_many_flags_check),
 		cmocka_unit_test(test_portage_reduce_vectors),
 		cmocka_unit_test(test_reduce_deviations),
 		cmocka_unit_test(test_systemd_260_table),

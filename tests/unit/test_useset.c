@@ -342,6 +342,79 @@ static void test_iuse_systemd(void **state)
 	hs_iuse_free(iuse);
 }
 
+/* Lookups compare an eight-byte key first: flags that share it, are shorter than it, are prefixes of each other
+ * or hold bytes above 0x7f must still be found exactly, and iteration stays in byte order. */
+static void test_lookup_keys(void **state)
+{
+	static const char *const flags[] = {
+		"a", "ab", "abc", "abcdefg", "abcdefgh", "abcdefgh_", "abcdefghi", "abcdefgi", "abcdefgh\x7f",
+		"abcdefgh\x80", "\xc3\xa9t\xc3\xa9", "python_single_target_python3_11", "python_single_target_python3_12",
+		"python_single_target_python3_1", "python_single_target_python3_13_t", "python_s", "python_t", "z",
+		"abi_x86_32", "abi_x86_64", "abi_x86_x32", "abi_mips_n32", "abi_s390_32", "Z", "0", "_",
+	};
+	static const char *const absent[] = {
+		"", "abcd", "abcdefgh_x", "abcdefghij", "python_single_target_python3_14", "python_single",
+		"python_single_target_python3_1x", "abi_x86_", "abi_x86_3", "abi_x86_320", "zz", "\xc3", "abcdefgg",
+	};
+	hs_useset *s = NULL;
+	const char *prev = NULL;
+	char *names[ELEMENTSOF(flags) + ELEMENTSOF(absent)];
+	size_t lens[ELEMENTSOF(flags) + ELEMENTSOF(absent)], n = 0;
+	uint8_t out[ELEMENTSOF(flags) + ELEMENTSOF(absent)];
+
+	assert_int_equal(hs_useset_new(&s), 0);
+	for (size_t i = ELEMENTSOF(flags); i-- > 0;)
+		assert_int_equal(hs_useset_add(s, flags[i], strlen(flags[i])), 1);
+	assert_int_equal(hs_useset_count(s), ELEMENTSOF(flags));
+	for (size_t i = 0; i < hs_useset_count(s); i++) {
+		const char *f = hs_useset_get(s, i);
+
+		if (prev && strcmp(prev, f) >= 0)
+			fail_msg("'%s' before '%s': not in byte order", prev, f);
+		prev = f;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+		assert_true(hs_useset_has(s, flags[i], strlen(flags[i])));
+		assert_int_equal(hs_useset_add(s, flags[i], strlen(flags[i])), 0);
+		/* a prefix of a flag is another flag or none */
+		for (size_t k = 0; k < strlen(flags[i]); k++) {
+			bool listed = false;
+
+			for (size_t j = 0; j < ELEMENTSOF(flags); j++)
+				listed |= strlen(flags[j]) == k && memcmp(flags[j], flags[i], k) == 0;
+			assert_int_equal(hs_useset_has(s, flags[i], k), listed);
+		}
+	}
+	for (size_t i = 0; i < ELEMENTSOF(absent); i++)
+		assert_false(hs_useset_has(s, absent[i], strlen(absent[i])));
+
+	/* the merge lookup of a sorted list (as hs_requse keeps its flags) agrees with hs_useset_has() */
+	for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+		names[n++] = (char *)flags[i];
+	for (size_t i = 0; i < ELEMENTSOF(absent); i++)
+		names[n++] = (char *)absent[i];
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(names[i]);
+	for (size_t first = 0; first < n; first++) {
+		/* n - first flags against the set: a merge, and binary searches once the list is short */
+		hs_useset_has_sorted(s, names + first, lens + first, n - first, out);
+		for (size_t i = first; i < n; i++)
+			if (out[i - first] != hs_useset_has(s, names[i], lens[i]))
+				fail_msg("'%s': hs_useset_has_sorted says %d", names[i], out[i - first]);
+	}
+	hs_useset_has_sorted(NULL, names, lens, n, out);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(out[i], 0);
+	hs_useset_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_flag_valid),
 		cmocka_unit_test(test_iuse),
 		cmocka_unit_test(test_iuse_systemd),
+		cmocka_unit_test(test_lookup_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

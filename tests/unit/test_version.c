@@ -623,6 +623,92 @@ static void test_glob(void **state)
 	}
 }
 
+/* ---- versions built in place from a validated text (what the atom parser does) ---------------------------- */
+
+/* hs_version_init_valid() in a block of exactly hs_version_size_valid() bytes (so ASan sees any write past it),
+ * from an exact-size copy of the text (and any read past it). */
+static hs_version *init_valid(const char *s, void **block)
+{
+	size_t len = strlen(s), size = hs_version_size_valid(len);
+	char *copy = malloc(len ? len : 1);
+	hs_version *v;
+
+	assert_true(size > 0);
+	*block = malloc(size);
+	assert_non_null(*block);
+	assert_non_null(copy);
+	memcpy(copy, s, len);
+	v = hs_version_init_valid(*block, copy, len);
+	free(copy);
+	assert_non_null(v);
+	return v;
+}
+
+static void test_init_valid(void **state)
+{
+	static const char *const vs[] = {
+		"0", "1", "1a", "0001", "00.00", "1.0.0.0.0.0.0", "1.01", "1.010", "1.1", "1.10", "1.2.3b_rc2_p1-r4",
+		"1_alpha_beta_pre_rc_p", "1_alpha1_beta2_pre3_rc4_p5", "1_p", "1_p-r0", "1-r00", "1-r0", "1-r1",
+		"1-r01", "1-r10", "2.2.2b_beta2-r2", "1z", "1_pre", "1_pre1", "1_p1", "1_p001", "1_rc", "1_rc0",
+		"1.2_alpha", "1.2_beta", "1.2-r3", "45", "045", "18446744073709551616.1", "260.1", "260.1-r1",
+		"9999", "20250826", "1.2.18446744073709551615", "1_p18446744073709551616", "5.3_p3", "0.0.0.0a_p-r9",
+	};
+	void *blocks[ELEMENTSOF(vs)];
+	hs_version *built[ELEMENTSOF(vs)], *parsed[ELEMENTSOF(vs)];
+
+	for (size_t i = 0; i < ELEMENTSOF(vs); i++) {
+		size_t measured = 0;
+
+		built[i] = init_valid(vs[i], &blocks[i]);
+		parsed[i] = parse_ok(vs[i]);
+		assert_int_equal(hs_version_measure(NULL, vs[i], strlen(vs[i]), &measured), 0);
+		assert_true(hs_version_size_valid(strlen(vs[i])) >= measured);
+		assert_string_equal(hs_version_str(built[i]), vs[i]);
+		assert_string_equal(hs_version_str_norev(built[i]), hs_version_str_norev(parsed[i]));
+		assert_string_equal(hs_version_revision(built[i]), hs_version_revision(parsed[i]));
+		assert_int_equal(hs_version_compare(built[i], parsed[i]), 0);
+		assert_int_equal(hs_version_compare(parsed[i], built[i]), 0);
+	}
+	/* every part was built as hs_version_parse() builds it: the same order and globs against every other */
+	for (size_t i = 0; i < ELEMENTSOF(vs); i++)
+		for (size_t j = 0; j < ELEMENTSOF(vs); j++) {
+			int want = sgn(hs_version_compare(parsed[i], parsed[j]));
+
+			if (sgn(hs_version_compare(built[i], built[j])) != want ||
+			    sgn(hs_version_compare(built[i], parsed[j])) != want ||
+			    sgn(hs_version_compare_norev(built[i], built[j])) !=
+				    sgn(hs_version_compare_norev(parsed[i], parsed[j])))
+				fail_msg("'%s' against '%s': built and parsed versions order differently", vs[i], vs[j]);
+			if (hs_version_match_glob(built[i], built[j]) != hs_version_match_glob(parsed[i], parsed[j]))
+				fail_msg("=%s* against '%s': built and parsed versions glob differently", vs[i], vs[j]);
+		}
+	for (size_t i = 0; i < ELEMENTSOF(vs); i++) {
+		hs_version_free(parsed[i]);
+		free(blocks[i]);
+	}
+}
+
+/* A text that is not a version gives a meaningless version, but never a write past the block (ASan) nor a
+ * read past the text. */
+static void test_init_valid_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"", "-", "-r", "1-", "1-r", "1.", ".1", "1..2", "1...........", "_a_a_a_a_a_a", "1_a_b_c_d_e_f_g",
+		"1.2.3.4.5.6.7.8.9.0", "a", "1aa", "1_", "1__p", "1-r1-r2", "1.2_", "_p_p_p_p_p_p_p_p", "1.1.1.1.",
+		"9_p9_p9_p9_p9_p9_p", "0-r-r-r", "x.y.z",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		void *block = NULL;
+		hs_version *v = init_valid(bad[i], &block);
+
+		assert_string_equal(hs_version_str(v), bad[i]);
+		free(block);
+	}
+	assert_int_equal(hs_version_size_valid(SIZE_MAX), 0);
+	assert_int_equal(hs_version_size_valid(SIZE_MAX / 4), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +723,8 @@ int main(void)
 		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_norev),
 		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_init_valid),
+		cmocka_unit_test(test_init_valid_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
