@@ -31,7 +31,7 @@ endif
 O := $(B)/.obj
 
 # Libraries the library links against (pkg-config names), and iniparser, which has no .pc everywhere.
-LIB_PKGS := json-c
+LIB_PKGS := json-c libsystemd zlib libpcre2-8 libcryptsetup blkid
 CLI_PKGS := json-c
 INIPARSER_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags iniparser 2>/dev/null || \
 	{ test -d /usr/include/iniparser && echo -I/usr/include/iniparser; })
@@ -104,14 +104,31 @@ $(O)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB_INT) libhomesetup/homeset
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HS_CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
 		$(TEST_HELPER_SRCS) $(LIB_INT) $(HS_LDFLAGS) $(LDFLAGS) $(LIB_LIBS) $(CMOCKA_LIBS)
 
-check-unit: $(TEST_BINS)
+# The D-Bus test peer of tests/bus/ (sd-bus only; run by tests/bus/*.bats, not as a unit test).
+$(O)/tests/fake-systemd: tests/bus/fake-systemd.c | $(O)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HS_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(HS_LDFLAGS) $(LDFLAGS) \
+		$(shell $(PKG_CONFIG) --libs libsystemd)
+
+check-unit: $(TEST_BINS) $(O)/tests/fake-systemd
 
 check: all check-unit
 	B=$(B) SHARED=$(abspath ../shared) bash tests/run-tests.sh
 
 # ---- install -----------------------------------------------------------------------------------------
+# Besides the library and the CLI: the eselect module, the Portage hook files (their path to homed-check.bash is
+# rewritten for HOOKDIR), the man pages and the bash and zsh completions. homesetup.pc is written for the PREFIX
+# and LIBDIR of the install, whatever the build used.
+ESELECTDIR  ?= $(DATADIR)/eselect/modules
+HOOKDIR     ?= $(DATADIR)/homesetup/portage-hooks
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+HOOK_FILES  := homed-check.bash README.md package.bashrc bashrc/homed-check env/sys-apps/systemd env/sys-auth/pambase
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -d $(DESTDIR)$(ESELECTDIR) $(DESTDIR)$(HOOKDIR)/bashrc $(DESTDIR)$(HOOKDIR)/env/sys-apps \
+		$(DESTDIR)$(HOOKDIR)/env/sys-auth $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HS_LDFLAGS) -o $(O)/homesetup.install $(CLI_OBJS) \
 		-L$(B)/libhomesetup -lhomesetup $(CLI_LIBS)
 	install -m 0755 $(O)/homesetup.install $(DESTDIR)$(BINDIR)/homesetup
@@ -119,12 +136,29 @@ install: all
 	ln -sf $(notdir $(LIB_REAL)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhomesetup.so
 	install -m 0644 libhomesetup/homesetup.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' libhomesetup/homesetup.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+	install -m 0644 eselect/homed.eselect $(DESTDIR)$(ESELECTDIR)/homed.eselect
+	set -e; for f in $(HOOK_FILES); do \
+		sed 's|/usr/share/homesetup/portage-hooks|$(HOOKDIR)|g' portage-hooks/$$f > $(DESTDIR)$(HOOKDIR)/$$f; \
+		chmod 0644 $(DESTDIR)$(HOOKDIR)/$$f; \
+	done
+	install -m 0644 doc/homesetup.8 $(DESTDIR)$(MANDIR)/man8/homesetup.8
+	install -m 0644 doc/libhomesetup.3 $(DESTDIR)$(MANDIR)/man3/libhomesetup.3
+	install -m 0644 completions/homesetup.bash $(DESTDIR)$(BASHCOMPDIR)/homesetup
+	install -m 0644 completions/_homesetup $(DESTDIR)$(ZSHCOMPDIR)/_homesetup
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/homesetup $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_REAL)) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhomesetup.so \
 		$(DESTDIR)$(INCLUDEDIR)/homesetup.h $(DESTDIR)$(PKGCONFIGDIR)/homesetup.pc
+	rm -f $(DESTDIR)$(ESELECTDIR)/homed.eselect $(addprefix $(DESTDIR)$(HOOKDIR)/,$(HOOK_FILES)) \
+		$(DESTDIR)$(MANDIR)/man8/homesetup.8 $(DESTDIR)$(MANDIR)/man3/libhomesetup.3 \
+		$(DESTDIR)$(BASHCOMPDIR)/homesetup $(DESTDIR)$(ZSHCOMPDIR)/_homesetup
+	rmdir $(DESTDIR)$(HOOKDIR)/env/sys-apps $(DESTDIR)$(HOOKDIR)/env/sys-auth $(DESTDIR)$(HOOKDIR)/env \
+		$(DESTDIR)$(HOOKDIR)/bashrc $(DESTDIR)$(HOOKDIR) $(DESTDIR)$(patsubst %/,%,$(dir $(HOOKDIR))) \
+		2> /dev/null || true
 
 # ---- fuzzing (clang + libFuzzer; library sources compiled into each target) --------------------------
 FUZZ_CC      ?= clang

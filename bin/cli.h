@@ -21,7 +21,10 @@ struct cli {
 	bool quiet;
 	bool color;   /* stdout is a terminal and NO_COLOR is unset */
 	const char *prog;
+	const char *bus_address;   /* --bus-address / $HOMESETUP_BUS_ADDRESS, or NULL: the system bus */
+	uint64_t bus_timeout_usec; /* --bus-timeout, per D-Bus call; 0: the library's default (5 s) */
 };
+#define CLI_HAS_BUS_ADDRESS 1 /* struct cli has bus_address and bus_timeout_usec */
 
 struct cli_command {
 	const char *name;
@@ -39,6 +42,27 @@ int cmd_required_use(struct cli *cli, int argc, char **argv);
 void help_required_use(FILE *out);
 int cmd_use(struct cli *cli, int argc, char **argv);
 void help_use(FILE *out);
+/* `use enable|disable|revert` (bin/cmd_use_edit.c), dispatched by cmd_use. */
+int use_enable(struct cli *cli, int argc, char **argv);
+void help_use_enable(FILE *out);
+int use_disable(struct cli *cli, int argc, char **argv);
+void help_use_disable(FILE *out);
+int use_revert(struct cli *cli, int argc, char **argv);
+void help_use_revert(FILE *out);
+int cmd_service(struct cli *cli, int argc, char **argv);
+void help_service(FILE *out);
+int cmd_check(struct cli *cli, int argc, char **argv);
+void help_check(FILE *out);
+int cmd_users(struct cli *cli, int argc, char **argv);
+void help_users(FILE *out);
+int cmd_image(struct cli *cli, int argc, char **argv);
+void help_image(FILE *out);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
+void help_doctor(FILE *out);
+int cmd_keys(struct cli *cli, int argc, char **argv);
+void help_keys(FILE *out);
+int cmd_move_plan(struct cli *cli, int argc, char **argv);
+void help_move_plan(FILE *out);
 
 /* Output helpers (bin/output.c). */
 /* Print "homesetup: <message>" to stderr; returns EXIT_USAGE for `return cli_usage_error(...)`. */

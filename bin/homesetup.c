@@ -10,9 +10,16 @@
 
 static const struct cli_command commands[] = {
 	{ "atom", cmd_atom, "parse, compare and intersect package atoms", help_atom },
+	{ "check", cmd_check, "is this system ready for systemd-homed? every check, with its fix", help_check },
 	{ "vercmp", cmd_vercmp, "compare two package versions as Portage does", help_vercmp },
 	{ "required-use", cmd_required_use, "check REQUIRED_USE and find the fewest USE changes", help_required_use },
 	{ "use", cmd_use, "the USE Portage would build systemd and pambase with, and why", help_use },
+	{ "service", cmd_service, "enable and start systemd-homed, or re-execute systemd, over D-Bus", help_service },
+	{ "users", cmd_users, "list the regular users and the state of their homes", help_users },
+	{ "image", cmd_image, "inspect a homed LUKS home image offline, read-only: what homed would say", help_image },
+	{ "doctor", cmd_doctor, "diagnose systemd-homed from its journal and state: each known failure with its fix", help_doctor },
+	{ "keys", cmd_keys, "export and import homed's signing keys (local.public, local.private)", help_keys },
+	{ "move-plan", cmd_move_plan, "the steps of moving a home to a new machine, Portage side included", help_move_plan },
 	{ "help", NULL, "show the help of a command", NULL },
 };
 
@@ -33,6 +40,9 @@ static void usage(FILE *out, const char *prog)
 		"  -R, --root DIR         ROOT: where the installed-package database lives (env ROOT)\n"
 		"      --config-root DIR  PORTAGE_CONFIGROOT: where etc/portage lives (env PORTAGE_CONFIGROOT)\n"
 		"      --json             machine-readable output\n"
+		"      --bus-address ADDR D-Bus address of the system bus, for check and service\n"
+		"                         (env HOMESETUP_BUS_ADDRESS; default: the system bus)\n"
+		"      --bus-timeout SEC  how long one D-Bus call may take (default 5)\n"
 		"  -q, --quiet            print less\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
@@ -48,6 +58,34 @@ static const struct cli_command *find_command(const char *name)
 		if (commands[i].run && strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/* --bus-address ADDR and --bus-timeout SECONDS (also as --opt=value): the D-Bus options of check and service. */
+static int take_bus_option(struct cli *cli, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *eq = strchr(a, '=');
+	const char *val = eq ? eq + 1 : NULL;
+	bool address = strncmp(a, "--bus-address", 13) == 0;
+	char *end;
+	double secs;
+
+	if (!val) {
+		if (*i + 1 >= argc)
+			return cli_error(cli, "option '%s' needs %s", a, address ? "a D-Bus address" : "a number of seconds");
+		val = argv[++*i];
+	}
+	if (address) {
+		if (!*val)
+			return cli_error(cli, "option --bus-address needs a D-Bus address, e.g. unix:path=/run/dbus/system_bus_socket");
+		cli->bus_address = val;
+		return 0;
+	}
+	errno = 0;
+	secs = strtod(val, &end);
+	if (errno || end == val || *end || !(secs > 0 && secs <= 3600))
+		return cli_error(cli, "invalid --bus-timeout '%s': give seconds between 0 and 3600, e.g. 5 or 0.5", val);
+	cli->bus_timeout_usec = (uint64_t)(secs * 1e6);
+	return 0;
 }
 
 /* Global options may appear anywhere; they are removed from argv so commands see only their own. */
@@ -86,6 +124,11 @@ static int take_global_options(struct cli *cli, int *argc, char **argv, const ch
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 			*version = true;
 			continue;
+		} else if (strcmp(a, "--bus-address") == 0 || strncmp(a, "--bus-address=", 14) == 0 ||
+			   strcmp(a, "--bus-timeout") == 0 || strncmp(a, "--bus-timeout=", 14) == 0) {
+			if (take_bus_option(cli, *argc, argv, &i) != 0)
+				return EXIT_USAGE;
+			continue;
 		}
 		if (dst) {
 			if (!val) {
@@ -112,6 +155,9 @@ int main(int argc, char **argv)
 	int r;
 
 	cli.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	cli.bus_address = getenv("HOMESETUP_BUS_ADDRESS");
+	if (cli.bus_address && !*cli.bus_address)
+		cli.bus_address = NULL;
 	if (take_global_options(&cli, &argc, argv, &root, &config_root, &help, &version) != 0)
 		return EXIT_USAGE;
 	if (version) {

@@ -10,7 +10,8 @@ has no `homed` yet. systemd-260.1 and pambase-20251104-r1 are installed, built w
 Everything here is written by us: the profile files are a reduced, self-consistent version of Gentoo's stack
 (same node names and stacking, far fewer lines); the md5-cache entries carry the real IUSE, REQUIRED_USE, SLOT,
 EAPI and KEYWORDS of the named ebuilds (see ../shared/docs/portage-facts.md section 1), other keys shortened;
-CONTENTS checksums are derived from the path, not from real files.
+CONTENTS checksums are derived from the path, not from real files; the files systemd and pambase installed are on
+disk as placeholders (programs, libraries) or as pambase's PAM stack.
 
 Run it from the repository top to regenerate the tree: python3 examples/make-demo-root.py
 """
@@ -448,6 +449,48 @@ def system_files():
     write("home/bob/.bashrc", "# ~/.bashrc\n")
 
 
+# The files systemd and pambase installed, on disk as their CONTENTS records them (`homesetup check` compares
+# the two): placeholders for programs and libraries, pambase's PAM stack for the /etc/pam.d files it owns that
+# system_files() does not write.
+PAMBASE_PAMD = {
+    "system-login": "auth\t\tinclude\t\tsystem-auth\naccount\t\tinclude\t\tsystem-auth\n"
+                    "password\tinclude\t\tsystem-auth\nsession\t\toptional\tpam_loginuid.so\n"
+                    "session\t\tinclude\t\tsystem-auth\n-session\toptional\tpam_systemd.so\n",
+    "system-local-login": "auth\t\tinclude\t\tsystem-login\naccount\t\tinclude\t\tsystem-login\n"
+                          "password\tinclude\t\tsystem-login\nsession\t\tinclude\t\tsystem-login\n",
+    "system-remote-login": "auth\t\tinclude\t\tsystem-login\naccount\t\tinclude\t\tsystem-login\n"
+                           "password\tinclude\t\tsystem-login\nsession\t\tinclude\t\tsystem-login\n",
+    "system-services": "auth\t\tsufficient\tpam_permit.so\naccount\t\tinclude\t\tsystem-auth\n"
+                       "session\t\toptional\tpam_loginuid.so\nsession\t\trequired\tpam_limits.so\n"
+                       "session\t\trequired\tpam_env.so\nsession\t\trequired\tpam_unix.so\n",
+    "other": "auth\t\trequired\tpam_deny.so\naccount\t\trequired\tpam_deny.so\n"
+             "password\trequired\tpam_deny.so\nsession\t\trequired\tpam_deny.so\n",
+    "su": "auth\t\tsufficient\tpam_rootok.so\nauth\t\trequired\tpam_wheel.so use_uid\n"
+          "auth\t\tinclude\t\tsystem-auth\naccount\t\tinclude\t\tsystem-auth\n"
+          "password\tinclude\t\tsystem-auth\nsession\t\tinclude\t\tsystem-auth\n",
+    "passwd": "auth\t\tinclude\t\tsystem-auth\naccount\t\tinclude\t\tsystem-auth\n"
+              "password\tinclude\t\tsystem-auth\n",
+}
+
+
+def installed_files():
+    for cpv, entries in (("sys-apps/systemd-260.1", SYSTEMD_FILES), ("sys-auth/pambase-20251104-r1", PAMBASE_FILES)):
+        for e in entries:
+            if e.endswith("/"):
+                os.makedirs(os.path.join(OUT, e.strip("/")), exist_ok=True)
+            elif " -> " in e:
+                link, target = e.split(" -> ")
+                if not os.path.lexists(os.path.join(OUT, link.lstrip("/"))):
+                    symlink(link.lstrip("/"), target)
+            elif e.startswith("/etc/pam.d/"):
+                name = e[len("/etc/pam.d/"):]
+                if not os.path.exists(os.path.join(OUT, e.lstrip("/"))):
+                    write(e.lstrip("/"), PAMBASE_PAMD[name])
+            elif not os.path.exists(os.path.join(OUT, e.lstrip("/"))):
+                write(e.lstrip("/"), "placeholder for %s, installed by %s (homesetup demo root)\n" % (e, cpv),
+                      0o755 if "/bin/" in e or e.startswith("/usr/lib/systemd/systemd") else 0o644)
+
+
 def main():
     if os.path.exists(OUT):
         shutil.rmtree(OUT)
@@ -457,6 +500,7 @@ def main():
     etc_portage()
     vdb()
     system_files()
+    installed_files()
     print("wrote", OUT)
 
 

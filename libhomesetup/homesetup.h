@@ -989,7 +989,8 @@ typedef enum hs_use_target {
 /** Options of hs_use_plan_homed() and hs_use_plan_enable(). */
 typedef struct hs_use_options {
 	hs_use_target target;  /**< where to write */
-	const char *file_name; /**< our file in a package.use directory (NULL: "homed"); a plain file name */
+	const char *file_name; /**< our file in a package.use directory, a plain file name (NULL: the last file of
+	                            package.use/ that holds homesetup's blocks already, else "homed") */
 	bool force_order;      /**< when a file that Portage reads later would override our lines, give ours a name
 	                            that sorts last (a note says so) instead of refusing */
 	bool use_env;          /**< count USE and USE_EXPAND variables of the environment, as emerge does */
@@ -1070,6 +1071,407 @@ const char *hs_use_plan_note(const hs_use_plan *plan, size_t i);
  *         before it stay written; the message names the file).
  */
 int hs_use_plan_commit(hs_use_plan *plan, unsigned flags);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Image inspection (`homesetup image inspect`): a homed LUKS image, offline and read-only      */
+/* ================================================================================================== */
+/**@{*/
+
+/** Opaque result of hs_image_inspect(). */
+typedef struct hs_image_info hs_image_info;
+
+/** One partition of the image's partition table, as libblkid reads it (lent from its hs_image_info). */
+typedef struct hs_image_partition {
+	unsigned number;       /**< partition number, 1-based */
+	const char *type;      /**< GPT type GUID in lower case (MBR: "0x83" …), or NULL */
+	const char *name;      /**< GPT partition name (UTF-8 as libblkid decodes it), or NULL */
+	const char *uuid;      /**< partition UUID in lower case, or NULL */
+	uint64_t offset;       /**< start in bytes from the start of the image */
+	uint64_t size;         /**< size in bytes */
+	bool homed_type;       /**< type is 773f91ef-66d4-49b5-bd83-d683bf40ad16 ("Linux user's home") */
+	const char *content;   /**< what libblkid finds at its start ("crypto_LUKS", "ext4" …), or NULL */
+} hs_image_partition;
+
+/** One used LUKS keyslot. */
+typedef struct hs_image_keyslot {
+	int slot;             /**< keyslot number */
+	const char *state;    /**< "active" (bound to the data segment) or "unbound" */
+	int key_size;         /**< bytes of the key it stores */
+	const char *pbkdf;    /**< "argon2id", "argon2i", "pbkdf2", or NULL when unknown */
+	const char *hash;     /**< PBKDF2's hash ("sha256"), else NULL */
+	uint32_t iterations;  /**< PBKDF2: iterations; Argon2: time cost */
+	uint32_t memory_kb;   /**< Argon2: memory cost in KiB; else 0 */
+	uint32_t parallel;    /**< Argon2: threads; else 0 */
+} hs_image_keyslot;
+
+/** One LUKS2 token (its JSON is never trusted: every string is escaped and capped). */
+typedef struct hs_image_token {
+	int id;                   /**< token number */
+	const char *type;         /**< its "type" (escaped), or NULL when it has none */
+	bool homed;               /**< type is "systemd-homed" */
+	int version;              /**< systemd-homed tokens: 1 = the released format ("record" + "iv"), 2 = the
+	                               "version": 2 format; 0 = neither, or not a systemd-homed token */
+	const char *const *keys;  /**< its top-level JSON keys in order (escaped; at most 32), NULL-terminated */
+	size_t json_size;         /**< length of its JSON text in bytes */
+} hs_image_token;
+
+/** The LUKS header homed would open (lent from its hs_image_info). */
+typedef struct hs_image_luks {
+	unsigned version;          /**< 1 or 2 */
+	uint64_t offset;           /**< where it starts, bytes from the start of the image */
+	const char *uuid;          /**< the LUKS UUID (homed's luksUUID), or NULL */
+	const char *label;         /**< LUKS2 label (homed: the user name), or NULL */
+	const char *subsystem;     /**< LUKS2 subsystem (homed: "systemd-home"), or NULL */
+	const char *cipher;        /**< "aes" …, or NULL */
+	const char *cipher_mode;   /**< "xts-plain64" …, or NULL */
+	int volume_key_size;       /**< bytes; 0 when no keyslot is bound to the data segment */
+	uint64_t metadata_size;    /**< LUKS2: one copy of the binary header + JSON area, bytes */
+	uint64_t keyslots_size;    /**< LUKS2: the keyslots area, bytes */
+	uint64_t data_offset;      /**< where the encrypted data starts, bytes from the start of the header */
+	int sector_size;           /**< encryption sector size in bytes */
+	const hs_image_keyslot *keyslots; /**< used keyslots, by number */
+	size_t n_keyslots;
+	const hs_image_token *tokens;     /**< tokens, by number */
+	size_t n_tokens;
+} hs_image_luks;
+
+/** Something homed would refuse or trip over, with what it says then and the fix (lent). */
+typedef struct hs_image_finding {
+	const char *id;          /**< stable identifier, e.g. "dirty", "no-homed-token" (doc/image-json.md) */
+	hs_check_status status;  /**< HS_CHECK_WARN or HS_CHECK_FAIL */
+	const char *summary;     /**< what was found */
+	const char *homed;       /**< what homed does or says about it (its messages quoted exactly), or NULL */
+	const char *fix;         /**< what to do, or NULL */
+} hs_image_finding;
+
+/**
+ * Inspect a home image the way systemd-homed's activation reads it, offline and read-only: the file or block
+ * device is opened O_RDONLY and never written; no loop or device-mapper device is set up. libblkid reads the
+ * partition table (homed expects a GPT with one partition of type 773f91ef-66d4-49b5-bd83-d683bf40ad16 named
+ * after the user, or LUKS directly at offset 0); libcryptsetup reads the LUKS header at that partition's
+ * offset from a private in-memory copy of the header (so nothing it might repair can reach the image); the
+ * `user.home-dirty` extended attribute is read from the image file. A layout that is not homed's (no GPT, a
+ * file system instead of LUKS, LUKS1, a damaged or truncated GPT, a hostile token, a partition table nested
+ * in an LVM volume …) is a finding, not an error.
+ * @param path  the image: a regular file or a block device, opened as given (not under ROOT).
+ * @param user  the user the image is for (homed matches the partition name and checks the LUKS label
+ *              against it); NULL: the file name's stem when it is NAME.home, else none.
+ * @return 0 when the image could be read (*out set; see hs_image_info_status()); -ENOENT, -EACCES …
+ *         when it cannot be opened; -EBADFD when it is neither a regular file nor a block device (-EISDIR
+ *         for a directory); -EIO on a read error; -ENOMEM. The message names the path.
+ */
+int hs_image_inspect(hs_ctx *ctx, hs_image_info **out, const char *path, const char *user);
+
+/** hs_image_inspect() of homed's default image of @p user: /home/USER.home inside ROOT. -EINVAL for a name
+ *  that cannot be a file name. */
+int hs_image_inspect_user(hs_ctx *ctx, hs_image_info **out, const char *user);
+
+/** Free a result (NULL is accepted). */
+void hs_image_info_free(hs_image_info *info);
+
+/** The path inspected (for a user: the path inside ROOT, e.g. "/home/alice.home") (lent). */
+const char *hs_image_info_path(const hs_image_info *info);
+/** The user name the image was checked against, or NULL (lent). */
+const char *hs_image_info_user(const hs_image_info *info);
+/** "file" for a regular file; for a block device "disk", "partition" or "device-mapper" (LVM, …). */
+const char *hs_image_info_device(const hs_image_info *info);
+/** Size of the image in bytes. */
+uint64_t hs_image_info_size(const hs_image_info *info);
+/** The partition table type libblkid found ("gpt", "dos", "PMBR" for a protective MBR whose GPT it rejected),
+ *  or NULL (lent). */
+const char *hs_image_info_table_type(const hs_image_info *info);
+/** The partition table's UUID (the GPT disk GUID), or NULL (lent). */
+const char *hs_image_info_table_uuid(const hs_image_info *info);
+/** What libblkid finds at offset 0 besides a partition table ("crypto_LUKS", "ext4" …), or NULL (lent). */
+const char *hs_image_info_superblock(const hs_image_info *info);
+/** Number of partitions. */
+size_t hs_image_info_partition_count(const hs_image_info *info);
+/** Who read the partitions: "libblkid"; "gpt" when libblkid rejected a GPT whose primary header and entries
+ *  pass their CRCs (a truncated image) and homesetup read them itself; NULL when there are none. */
+const char *hs_image_info_partitions_source(const hs_image_info *info);
+/** Partition @p i (lent), or NULL. */
+const hs_image_partition *hs_image_info_partition(const hs_image_info *info, size_t i);
+/** The partition homed would use (homed's type, named after the user), or NULL (also when LUKS is directly at
+ *  offset 0, and when libblkid rejected the table) (lent). */
+const hs_image_partition *hs_image_info_home_partition(const hs_image_info *info);
+/** The LUKS header read (at the home partition, at offset 0, or at the only partition of homed's type when
+ *  its name does not match), or NULL when none could be read (lent). */
+const hs_image_luks *hs_image_info_luks(const hs_image_info *info);
+/** The `user.home-dirty` xattr: 1 set, 0 not set, or a negative errno when it cannot be told (-ENOTSUP for
+ *  block devices and file systems without user xattrs). */
+int hs_image_info_dirty(const hs_image_info *info);
+/** Number of findings (0: a healthy homed image). */
+size_t hs_image_info_finding_count(const hs_image_info *info);
+/** Finding @p i (lent), or NULL. */
+const hs_image_finding *hs_image_info_finding(const hs_image_info *info, size_t i);
+/** HS_CHECK_OK without findings, else the worst finding's status. */
+hs_check_status hs_image_info_status(const hs_image_info *info);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Diagnosis (`homesetup doctor`): homed's journal and state → known failure → fix             */
+/* ================================================================================================== */
+/**@{*/
+
+/** Where a finding's evidence came from. */
+typedef enum hs_evidence_source {
+	HS_EVIDENCE_JOURNAL = 0, /**< a journal entry of systemd-homed.service or systemd-homework */
+	HS_EVIDENCE_BUS,         /**< the state org.freedesktop.home1 reports for the home */
+} hs_evidence_source;
+
+/** One diagnosed problem (lent from its hs_doctor). */
+typedef struct hs_finding {
+	const char *rule;        /**< rule id: "fs-dirty", "fsck-missing", "absent-volume", "absent-image", "no-space",
+	                              "bad-password", "dm-leftover", "signing-key", "key-perms" */
+	const char *user;        /**< the user it concerns, or NULL when the evidence names none */
+	const char *summary;     /**< one line */
+	const char *diagnosis;   /**< what is wrong and why (may span lines) */
+	const char *fix;         /**< commands to run, one per line */
+	hs_evidence_source source; /**< journal or bus */
+	const char *evidence;    /**< the evidence as one line: "2024-05-01 12:00:00 systemd-homework[42]: …" (local
+	                              time), or "org.freedesktop.home1: home alice is in state 'dirty'" */
+	const char *message;     /**< the journal message alone (control bytes escaped), or NULL for bus evidence */
+	const char *identifier;  /**< SYSLOG_IDENTIFIER of the evidence ("systemd-homed", "systemd-homework"), or NULL */
+	uint64_t realtime_usec;  /**< time of the newest matching entry (0 for bus evidence) */
+	unsigned count;          /**< matching entries (and bus states) for this rule and user */
+} hs_finding;
+
+/** Options of hs_doctor_run(). */
+typedef struct hs_doctor_options {
+	const char *user;          /**< diagnose this user only (NULL: every home and every message) */
+	const char *bus_address;   /**< D-Bus address of the system bus; NULL: the system bus (skipped with a ROOT
+	                                other than "/" unless an address is given) */
+	bool no_bus;               /**< do not ask systemd-homed over D-Bus */
+	uint64_t bus_timeout_usec; /**< per-call timeout; 0: 5 s */
+	const char *const *journal_files; /**< NULL-terminated journal files to read instead of the system journal */
+	const char *journal_dir;   /**< a directory of journal files to read instead of the system journal */
+	const char *journal_export;/**< tests: a file in journal export format, read directly (no sd-journal) */
+	bool no_journal;           /**< do not read any journal */
+	uint64_t since_usec;       /**< read entries from this time on (CLOCK_REALTIME, µs); 0: the current boot (the
+	                                newest boot of the files read) */
+	const char *const *volumes;/**< NULL-terminated block devices holding homes (for the kpartx drop-in), or NULL */
+} hs_doctor_options;
+
+/** Opaque outcome of a diagnosis. */
+typedef struct hs_doctor hs_doctor;
+
+/**
+ * Diagnose systemd-homed: ask org.freedesktop.home1 for the homes and their states (ListHomes, or
+ * GetHomeByName for @p opts->user), read the journal of systemd-homed.service and systemd-homework (the current
+ * boot by default), match every message against the rule table and turn the matches into findings with their
+ * evidence, diagnosis and fix (placeholders filled from the user records under ROOT, statvfs of the image's
+ * file system, the device-mapper state when ROOT is "/").
+ * @param opts  may be NULL for defaults.
+ * @return 0 (whatever was found; an unreachable bus or unreadable journal is a note, not a failure), -EINVAL (an
+ *         invalid user name), -ENOENT (a journal file or directory given does not exist), -EIO (an export file
+ *         that cannot be parsed: the message names the byte offset), -ENOMEM.
+ */
+int hs_doctor_run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts);
+
+/** Free (NULL is accepted). */
+void hs_doctor_free(hs_doctor *d);
+
+/** Number of findings (0: no rule fired). */
+size_t hs_doctor_finding_count(const hs_doctor *d);
+/** Finding @p i (lent), in rule-table order, then by user. */
+const hs_finding *hs_doctor_finding(const hs_doctor *d, size_t i);
+
+/** Number of homes systemd-homed reported (0 when the bus was not asked). */
+size_t hs_doctor_home_count(const hs_doctor *d);
+/** Name and state of home @p i (lent), or NULL. */
+const char *hs_doctor_home_name(const hs_doctor *d, size_t i);
+/** State of home @p i ("inactive", "dirty", "absent" …; lent), or NULL. */
+const char *hs_doctor_home_state(const hs_doctor *d, size_t i);
+
+/** Number of notes: what was read and what was skipped, e.g. "journal: 12 entries of boot 0123… read". */
+size_t hs_doctor_note_count(const hs_doctor *d);
+/** Note @p i (lent), or NULL. */
+const char *hs_doctor_note(const hs_doctor *d, size_t i);
+/** Entries read from the journal, and how many matched a rule. */
+void hs_doctor_journal_stats(const hs_doctor *d, size_t *entries, size_t *matched);
+
+/** What the kpartx drop-in would do. */
+typedef enum hs_dropin_state {
+	HS_DROPIN_NONE = 0,  /**< not needed (no absent home on a volume), or no volume known */
+	HS_DROPIN_NEW,       /**< the file does not exist: it would be created */
+	HS_DROPIN_UPDATE,    /**< our file exists and lacks volumes: it would be rewritten */
+	HS_DROPIN_CURRENT,   /**< our file exists and has every volume */
+	HS_DROPIN_FOREIGN,   /**< a file of that name exists that homesetup did not write: never overwritten */
+} hs_dropin_state;
+
+/** The drop-in's state; @p path (lent, may be NULL) receives its path inside ROOT. */
+hs_dropin_state hs_doctor_dropin(const hs_doctor *d, const char **path);
+/** The drop-in's contents as homesetup would write them (lent), or NULL with HS_DROPIN_NONE. */
+const char *hs_doctor_dropin_text(const hs_doctor *d);
+/** The change as a unified diff against the file on disk (malloc'd; "" when current). @return 0 or -ENOMEM;
+ *  -ENOENT with HS_DROPIN_NONE. */
+int hs_doctor_dropin_diff(const hs_doctor *d, char **out);
+
+/**
+ * Write the drop-in (atomically, through the edit engine: the directory is created when missing).
+ * @param flags  #hs_edit_flags.
+ * @return 0 written; 1 already current; -ENOENT nothing to write (the message says why, e.g. no volume known:
+ *         give --volume); -EEXIST a foreign file of that name (never overwritten; see hs_doctor_dropin_diff());
+ *         -ESTALE, -EACCES … as hs_edit_commit().
+ */
+int hs_doctor_write(hs_doctor *d, unsigned flags);
+
+/**
+ * Parse a --since time the way journalctl reads one: "2024-05-01", "2024-05-01 12:00[:00]" (local time),
+ * "@1714564800" (seconds since the epoch), "today", "yesterday", "now", "-2h", "-30min", "-1d", "2h ago".
+ * @param now_usec  the current time (CLOCK_REALTIME, µs): relative times count from it.
+ * @param[out] out  µs since the epoch.
+ * @return 0 or -EINVAL (message names the text and the column where it stops making sense).
+ */
+int hs_doctor_parse_time(hs_ctx *ctx, const char *s, uint64_t now_usec, uint64_t *out);
+
+/** Number of rows of the rule table. */
+size_t hs_doctor_rule_count(void);
+/** Row @p i: its rule id and PCRE2 pattern (NULL for findings derived from other evidence); static strings.
+ *  @return false when out of range. */
+bool hs_doctor_rule_get(size_t i, const char **id, const char **pattern);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Home keys and moving a home (`homesetup keys`, `homesetup move-plan`)                       */
+/* ================================================================================================== */
+/**@{*/
+
+/** Options of hs_keys_export() and hs_keys_import(). */
+typedef struct hs_keys_options {
+	bool force;              /**< import: replace a different key of the same name */
+	const char *trust_name;  /**< import: install only DIR/local.public, as /var/lib/systemd/home/<name>.public
+	                              (another machine's key: logging in, not changing the record) */
+	const char *user;        /**< import: check this user's record only (else every visible record) */
+	const char *record;      /**< import: also check this record file (a path outside ROOT, e.g. a home's
+	                              ~/.identity or `homectl inspect -EE` output) */
+	bool pretend;            /**< say what would be written; write nothing */
+} hs_keys_options;
+
+/** What happened to one key file. */
+typedef enum hs_key_action {
+	HS_KEY_WRITTEN = 0, /**< written (created or replaced) */
+	HS_KEY_UNCHANGED,   /**< the target holds the same key already */
+	HS_KEY_WOULD_WRITE, /**< pretend: would be written */
+	HS_KEY_REFUSED,     /**< a different key is in place and force was not given */
+	HS_KEY_MISSING,     /**< the source has no such file */
+} hs_key_action;
+
+/** One key file (lent from its result). */
+typedef struct hs_key_file {
+	const char *name;            /**< "local.public", "local.private", or "<name>.public" */
+	const char *source;          /**< path it is read from (inside ROOT for export, outside for import) */
+	const char *target;          /**< path it is written to */
+	unsigned mode;               /**< 0644 public, 0600 private */
+	const char *fingerprint;     /**< "SHA256:" + 64 hex digits of the PEM bytes of the source, or NULL */
+	const char *old_fingerprint; /**< of the file that was (or is) at the target, NULL when none */
+	hs_key_action action;        /**< what was done */
+} hs_key_file;
+
+/** Verdict on one user record against the imported public key. */
+typedef enum hs_record_verdict {
+	HS_RECORD_VERIFIED = 0, /**< a signature of the record verifies with the key (Ed25519 over the canonical JSON) */
+	HS_RECORD_KEY_MATCHES,  /**< the record names this key (same PEM); the signature itself was not verified */
+	HS_RECORD_OTHER_KEY,    /**< signed, but by another key: homed will not accept it with this key */
+	HS_RECORD_BAD_SIGNATURE,/**< names this key, but the signature does not verify (record changed after signing) */
+	HS_RECORD_UNSIGNED,     /**< no "signature" array: homed refuses it */
+	HS_RECORD_UNREADABLE,   /**< not JSON, or not a user record */
+} hs_record_verdict;
+
+/** One record checked (lent from its result). */
+typedef struct hs_record_check {
+	const char *path;         /**< where it was read */
+	const char *user;         /**< its userName, or NULL */
+	hs_record_verdict verdict;/**< the verdict */
+	const char *detail;       /**< one line saying why */
+} hs_record_check;
+
+/** Opaque outcome of an export or import. */
+typedef struct hs_keys_result hs_keys_result;
+
+/**
+ * Copy this machine's key pair (ROOT/var/lib/systemd/home/local.public and local.private) into @p dir (a path
+ * outside ROOT, created 0700 when missing) as local.public (0644) and local.private (0600), atomically. A file
+ * already in @p dir holding a different key is not replaced unless @p opts->force.
+ * @return 0 (see each file's action: a refused file makes hs_keys_result_ok() false); -ENOENT (no
+ *         local.private: homed has not generated its keys yet, it does when it first signs a record); -EACCES,
+ *         -EIO … with a message naming the path; -ENOMEM. *out is set whenever the return is not -ENOMEM.
+ */
+int hs_keys_export(hs_ctx *ctx, hs_keys_result **out, const char *dir, const hs_keys_options *opts);
+
+/**
+ * Install the keys found in @p dir under ROOT/var/lib/systemd/home, root-owned, atomically: both local.public
+ * (0644) and local.private (0600) — this machine then signs with the other machine's key — or, with
+ * @p opts->trust_name, local.public alone as <name>.public. A different key in place is replaced only with
+ * @p opts->force; the fingerprints of both are reported. Then every user record in sight (ROOT's
+ * /var/lib/systemd/home/ *.identity, ~/.identity of the homes under /home, @p opts->record) is checked against the
+ * imported public key.
+ * @return 0 (see hs_keys_result_ok()); -ENOENT (no local.public in @p dir; with both keys wanted, no
+ *         local.private); -EINVAL (a file that is not a PEM key of the right kind, an invalid trust name);
+ *         -EACCES, -EIO …; -ENOMEM.
+ */
+int hs_keys_import(hs_ctx *ctx, hs_keys_result **out, const char *dir, const hs_keys_options *opts);
+
+/** Free (NULL is accepted). */
+void hs_keys_result_free(hs_keys_result *res);
+/** Number of key files handled. */
+size_t hs_keys_result_file_count(const hs_keys_result *res);
+/** Key file @p i (lent), or NULL. */
+const hs_key_file *hs_keys_result_file(const hs_keys_result *res, size_t i);
+/** Number of records checked (import only). */
+size_t hs_keys_result_record_count(const hs_keys_result *res);
+/** Record check @p i (lent), or NULL. */
+const hs_record_check *hs_keys_result_record(const hs_keys_result *res, size_t i);
+/** Number of notes (what to do next, what could not be checked). */
+size_t hs_keys_result_note_count(const hs_keys_result *res);
+/** Note @p i (lent), or NULL. */
+const char *hs_keys_result_note(const hs_keys_result *res, size_t i);
+/** No file refused and no record that the key cannot vouch for. */
+bool hs_keys_result_ok(const hs_keys_result *res);
+
+/**
+ * The fingerprint homesetup shows for a key file: "SHA256:" and the 64 hex digits of the SHA-256 of its bytes.
+ * @return 0 or -ENOMEM.
+ */
+int hs_keys_fingerprint(const void *buf, size_t len, char **out);
+
+/** One step of a move plan (lent from its plan). */
+typedef struct hs_move_step {
+	const char *where;    /**< "old" (the machine the home leaves), "new" (the machine it moves to) */
+	const char *title;    /**< what the step achieves */
+	const char *commands; /**< the commands, one per line */
+	const char *note;     /**< why, or what to watch for (may be NULL) */
+} hs_move_step;
+
+/** Opaque move plan. */
+typedef struct hs_move_plan hs_move_plan;
+
+/**
+ * The steps of moving @p user's home to a new machine (the upstream "moving a home" procedure of
+ * systemd-homed.service(8), with the key files under their real names, local.public and local.private, and the
+ * image path, UID and storage from the record under ROOT when there is one), plus the Portage side: the world
+ * file (/var/lib/portage/world) and /etc/portage.
+ * @return 0, -EINVAL (not a valid user name), -ENOMEM.
+ */
+int hs_move_plan_new(hs_ctx *ctx, hs_move_plan **out, const char *user);
+/** Free (NULL is accepted). */
+void hs_move_plan_free(hs_move_plan *plan);
+/** Number of steps. */
+size_t hs_move_plan_count(const hs_move_plan *plan);
+/** Step @p i (lent), or NULL. */
+const hs_move_step *hs_move_plan_step(const hs_move_plan *plan, size_t i);
+/** What the record said: image path, UID, storage (lent; NULL/0 when no record was found). */
+const char *hs_move_plan_image(const hs_move_plan *plan);
+/** The UID from the record, or 0 when unknown. */
+unsigned hs_move_plan_uid(const hs_move_plan *plan);
+/** Notes about what is known (e.g. "no record of alice under /var/lib/systemd/home: paths are the defaults"). */
+size_t hs_move_plan_note_count(const hs_move_plan *plan);
+/** Note @p i (lent), or NULL. */
+const char *hs_move_plan_note(const hs_move_plan *plan, size_t i);
 
 /**@}*/
 

@@ -87,6 +87,20 @@ if ls "$top"/tests/bus/*.bats > /dev/null 2>&1; then
 	fi
 fi
 
+# eselect module, Portage hook and `make install` (bats, TAP).
+for t in "$top"/tests/eselect/*.bats "$top"/tests/hook/*.bats "$top"/tests/*.bats; do
+	[ -f "$t" ] || continue
+	name=${t#"$top"/tests/}
+	name=${name%.bats}
+	if command -v bats > /dev/null; then
+		bats --tap "$t" > "$log/out" 2>&1
+		tally "$name" "$log/out" $?
+	else
+		echo "SKIP $name: bats is not installed" >&2
+		skipped=$((skipped + 1))
+	fi
+done
+
 # Other shell suites (TAP on stdout).
 for t in "$top"/tests/*.sh; do
 	case $(basename "$t") in run-tests.sh) continue ;; esac
