@@ -2,14 +2,11 @@
 /*
  * Check group `vdb`: what was built and installed. The installed versions of systemd and pambase, the USE they were
  * built with against the REQUIRED_USE of that exact version, the files homed needs in CONTENTS and on disk under
- * ROOT, pending CONFIG_PROTECT updates of the PAM files, and whether the configuration and the builds agree
+ * ROOT (pending ._cfg updates of the PAM files are the pam group's), and whether the configuration and the builds agree
  * (a rebuild pending, or one that would drop homed). The state comes from check_build.c.
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "check_build.h"
 
@@ -337,47 +334,14 @@ static int check_systemd_files(hs_checker *c, const char *id, const build_state 
 	return hs_checker_add(c, id, HS_CHECK_OK, NULL, f.detail.p, "homed's files are installed: %s", f.found.p);
 }
 
-/* Pending CONFIG_PROTECT updates of the PAM files, as Portage names them (._cfg0000_system-auth). */
-static int pending_pam_updates(hs_ctx *ctx, hs_buf *names, size_t *n)
-{
-	int fd = hs_root_open(ctx, HS_ROOT_SYS, "/etc/pam.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-	int r = 0;
-
-	*n = 0;
-	if (fd < 0) {
-		hs_ctx_clear_error(ctx);
-		return 0;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		const char *s = de->d_name;
-
-		/* "._cfg" + 4 digits + "_" + name */
-		if (strncmp(s, "._cfg", 5) != 0 || strspn(s + 5, "0123456789") != 4 || s[9] != '_' || !s[10])
-			continue;
-		r = hs_buf_printf(names, "%s/etc/pam.d/%s", (*n)++ ? ", " : "", s);
-		if (r < 0)
-			break;
-	}
-	closedir(d);
-	return r;
-}
-
 static int check_pambase_files(hs_checker *c, const char *id, const build_state *st, pkg_state *ps)
 {
 	hs_ctx *ctx = hs_checker_ctx(c);
 	const pkg_state *sd = &st->pkgs[SYSTEMD];
 	_cleanup_(files_scan_done) files_scan pam = {0}, mod = {0};
-	_cleanup_buf_ hs_buf pending = {0}, detail = {0};
+	_cleanup_buf_ hs_buf detail = {0};
 	_cleanup_free_ char *fix = NULL;
 	static const wanted_file system_auth = { "system-auth", { "/etc/pam.d" }, NULL, "/etc/pam.d/system-auth" };
-	size_t n_pending = 0;
 	bool check_module;
 	int r = vdb_precondition(c, id, st, ps, false);
 
@@ -393,16 +357,12 @@ static int check_pambase_files(hs_checker *c, const char *id, const build_state 
 		if (r < 0)
 			return add_contents_error(c, id, sd, r);
 	}
-	r = pending_pam_updates(ctx, &pending, &n_pending);
-	if (r >= 0)
-		r = hs_buf_printf(&detail, "%s", pam.detail.p);
+	r = hs_buf_printf(&detail, "%s", pam.detail.p);
 	if (r >= 0 && check_module)
 		r = hs_buf_printf(&detail, "\n%s (from %s)", mod.detail.p, hs_installed_cpv(sd->vdb.pkg));
 	else if (r >= 0)
 		r = hs_buf_printf(&detail, "\npam_systemd_home.so: not checked, %s", !sd->vdb.pkg ?
 				  "sys-apps/systemd is not installed" : "sys-apps/systemd was built without homed or pam");
-	if (r >= 0 && n_pending)
-		r = hs_buf_printf(&detail, "\npending configuration updates: %s", pending.p);
 	if (r < 0)
 		return r;
 
@@ -421,9 +381,6 @@ static int check_pambase_files(hs_checker *c, const char *id, const build_state 
 				      "INSTALL_MASK in /etc/portage/make.conf)", detail.p,
 				      "%s was built with homed and pam but did not install pam_systemd_home.so",
 				      hs_installed_cpv(sd->vdb.pkg));
-	if (n_pending)
-		return hs_checker_add(c, id, HS_CHECK_WARN, "dispatch-conf   (or etc-update)", detail.p,
-				      "a rebuilt PAM configuration waits to be merged: %s", pending.p);
 	if (pam.n_absent)
 		return hs_checker_add(c, id, HS_CHECK_WARN, NULL, detail.p, "/etc/pam.d/system-auth is not installed by "
 				      "%s: its homed lines must be kept by hand", hs_installed_cpv(ps->vdb.pkg));

@@ -678,7 +678,7 @@ int hs_check_group_vdb(hs_checker *c);
 	X("vdb.systemd.built", "vdb", "installed systemd was built with homed and the flags its REQUIRED_USE ties to it") \
 	X("vdb.pambase.built", "vdb", "installed pambase was built with homed and without pam_krb5") \
 	X("vdb.systemd.files", "vdb", "homed's programs, units and nss-systemd are installed (CONTENTS and on disk)") \
-	X("vdb.pambase.files", "vdb", "pam_systemd_home.so is installed and /etc/pam.d/system-auth is pambase's, up to date") \
+	X("vdb.pambase.files", "vdb", "pam_systemd_home.so (systemd's) and /etc/pam.d/system-auth (pambase's) are installed") \
 	X("vdb.rebuild", "vdb", "the builds match the configuration: no rebuild pending, none that would drop homed")
 
 /* ================================================================================================== */

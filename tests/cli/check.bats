@@ -352,20 +352,25 @@ EOF
 	field vdb.systemd.files summary "missing on disk: /usr/bin/homectl"
 }
 
-@test "pambase: pending ._cfg update of system-auth is a WARN with dispatch-conf; missing system-auth a FAIL" {
+@test "pambase: system-auth missing on disk is a FAIL; one that is not pambase's a WARN; ._cfg files are not ours" {
 	ready_root "$ROOT"
 	_roots_write "$ROOT" etc/pam.d/._cfg0000_system-auth "$SYSTEM_AUTH"
 	check_json
 	assert_status 0
-	st vdb.pambase.files WARN
-	field vdb.pambase.files summary "a rebuilt PAM configuration waits to be merged: /etc/pam.d/._cfg0000_system-auth"
-	field vdb.pambase.files fix "dispatch-conf"
+	st vdb.pambase.files OK
 	rm "$ROOT/etc/pam.d/system-auth"
 	check_json
 	assert_status 1
 	st vdb.pambase.files FAIL
 	field vdb.pambase.files summary "files are missing on disk: /etc/pam.d/system-auth"
 	field vdb.pambase.files fix "emerge --ask --oneshot sys-auth/pambase"
+	ready_root "$ROOT"
+	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$PAMBASE_USE_READY" \
+		"CONTENTS=$(contents_of /etc/pam.d/system-login)"
+	check_json
+	assert_status 0
+	st vdb.pambase.files WARN
+	field vdb.pambase.files summary "/etc/pam.d/system-auth is not installed by sys-auth/pambase-20251104-r1: its homed lines must be kept by hand"
 }
 
 @test "pambase with pam_krb5: homed excludes it, in the configuration and in the build" {
