@@ -368,33 +368,11 @@ static bool scan_fast(const char *s, size_t len, unsigned flags, struct hs_atom_
 
 /* Bytes in order, a proper prefix first: what strcmp() says of the same names NUL-terminated (USE flag names
  * hold no NUL). Eight bytes at a time, since flags in one list share long prefixes (`python_targets_…`). */
-static inline int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t n = alen < blen ? alen : blen, i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
-
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			x = __builtin_bswap64(x);
-			y = __builtin_bswap64(y);
-#endif
-			return x < y ? -1 : 1;
-		}
-	}
-	for (; i < n; i++)
-		if (a[i] != b[i])
-			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
-	return (alen > blen) - (alen < blen);
-}
 
 /* hs_usedep_cmp()'s order, on the scanned items. */
 static inline int item_cmp(const char *s, const struct hs_atom_use *a, const struct hs_atom_use *b)
 {
-	int r = name_cmp(s + a->off, a->len, s + b->off, b->len);
+	int r = hs_bytes_cmp(s + a->off, a->len, s + b->off, b->len);
 
 	if (r)
 		return r;

@@ -43,6 +43,31 @@ DEFINE_CLEANUP_FUNC(char *, hs_strv_free);
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Byte-wise order of two strings (memcmp order, shorter first on a common prefix), eight bytes at a time:
+ * the hot comparison of USE flags and atom fields. */
+static inline int hs_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			x = __builtin_bswap64(x);
+			y = __builtin_bswap64(y);
+#endif
+			return x < y ? -1 : 1;
+		}
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
 /* ---- ctx ------------------------------------------------------------------------------------------ */
 /* Record an error (printf-style message) in ctx (may be NULL) and return err (a negative errno). */
 int hs_ctx_set_error(hs_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);

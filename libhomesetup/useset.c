@@ -44,31 +44,9 @@ static inline bool use_is_space(char c)
 
 /* Byte order, a proper prefix first; eight bytes at a time (flags of one set share long prefixes such as
  * `python_single_target_`), without a call. */
-static inline int flag_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t n = alen < blen ? alen : blen, i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
-
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			x = __builtin_bswap64(x);
-			y = __builtin_bswap64(y);
-#endif
-			return x < y ? -1 : 1;
-		}
-	}
-	for (; i < n; i++)
-		if (a[i] != b[i])
-			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
-	return alen < blen ? -1 : alen > blen;
-}
 
 /* The first eight bytes as a big-endian number, zero-padded: when two keys differ they order the flags as
- * flag_cmp() does (a shorter flag pads with zeros where the longer has bytes), so only equal keys need the
+ * hs_bytes_cmp() does (a shorter flag pads with zeros where the longer has bytes), so only equal keys need the
  * bytes. */
 static inline uint64_t flag_key(const char *s, size_t len)
 {
@@ -94,7 +72,7 @@ static inline bool flag_below(const struct use_flag *f, uint64_t key, const char
 		return f->key < key;
 	if (f->len <= 8 || len <= 8)
 		return f->len < len;
-	return flag_cmp(f->s + 8, f->len - 8, flag + 8, len - 8) < 0;
+	return hs_bytes_cmp(f->s + 8, f->len - 8, flag + 8, len - 8) < 0;
 }
 
 /* Is f (not below it) equal to (flag, len), whose key is key? */
@@ -310,9 +288,9 @@ static void filter_by(hs_useset *set, const hs_useset *other, bool keep_common)
 	for (size_t i = 0; i < set->n; i++) {
 		bool common = false;
 
-		while (j < on && flag_cmp(other->v[j].s, other->v[j].len, set->v[i].s, set->v[i].len) < 0)
+		while (j < on && hs_bytes_cmp(other->v[j].s, other->v[j].len, set->v[i].s, set->v[i].len) < 0)
 			j++;
-		if (j < on && flag_cmp(other->v[j].s, other->v[j].len, set->v[i].s, set->v[i].len) == 0)
+		if (j < on && hs_bytes_cmp(other->v[j].s, other->v[j].len, set->v[i].s, set->v[i].len) == 0)
 			common = true;
 		if (common == keep_common)
 			set->v[w++] = set->v[i];
@@ -365,7 +343,7 @@ int hs_useset_union(hs_useset *set, const hs_useset *other)
 		return -ENOMEM;
 	}
 	for (i = j = n = 0; i < set->n || j < nadd;) {
-		if (j >= nadd || (i < set->n && flag_cmp(set->v[i].s, set->v[i].len, add[j].s, add[j].len) < 0))
+		if (j >= nadd || (i < set->n && hs_bytes_cmp(set->v[i].s, set->v[i].len, add[j].s, add[j].len) < 0))
 			v[n++] = set->v[i++];
 		else
 			v[n++] = add[j++];
