@@ -13,7 +13,7 @@
 #include "homesetup.h"
 
 /* Exit codes (STYLE.md): 0 ok, 1 a check failed / something to do, 2 usage or I/O error. */
-enum { EXIT_OK = 0, EXIT_TODO = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_NEEDS_ACTION = 1, EXIT_USAGE = 2 };
 
 struct cli {
 	hs_ctx *ctx;

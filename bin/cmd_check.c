@@ -452,7 +452,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		code = cli_error(cli, "out of memory");
 		goto out;
 	}
-	code = cli_finish(cli, hs_report_worst(rep) == HS_CHECK_FAIL ? EXIT_TODO : EXIT_OK);
+	code = cli_finish(cli, hs_report_worst(rep) == HS_CHECK_FAIL ? EXIT_NEEDS_ACTION : EXIT_OK);
 out:
 	names_free(only);
 	names_free(skip);

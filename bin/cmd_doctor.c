@@ -391,5 +391,5 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	}
 	if (write && write_r < 0 && write_r != -EEXIST && write_r != -ENOENT)
 		return cli_finish(cli, EXIT_USAGE);
-	return cli_finish(cli, hs_doctor_finding_count(d) || (write && write_r < 0) ? EXIT_TODO : EXIT_OK);
+	return cli_finish(cli, hs_doctor_finding_count(d) || (write && write_r < 0) ? EXIT_NEEDS_ACTION : EXIT_OK);
 }

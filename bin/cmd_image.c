@@ -350,7 +350,7 @@ static int image_inspect(struct cli *cli, int argc, char **argv)
 			return cli_error(cli, "out of memory");
 	} else
 		print_text(cli, info);
-	return cli_finish(cli, hs_image_info_status(info) == HS_CHECK_OK ? EXIT_OK : EXIT_TODO);
+	return cli_finish(cli, hs_image_info_status(info) == HS_CHECK_OK ? EXIT_OK : EXIT_NEEDS_ACTION);
 }
 
 int cmd_image(struct cli *cli, int argc, char **argv)

@@ -232,5 +232,5 @@ int cmd_keys(struct cli *cli, int argc, char **argv)
 	}
 	if (r < 0)
 		return cli_finish(cli, EXIT_USAGE);
-	return cli_finish(cli, hs_keys_result_ok(res) ? EXIT_OK : EXIT_TODO);
+	return cli_finish(cli, hs_keys_result_ok(res) ? EXIT_OK : EXIT_NEEDS_ACTION);
 }

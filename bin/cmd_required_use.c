@@ -294,8 +294,8 @@ int cmd_required_use(struct cli *cli, int argc, char **argv)
 		cli_error(cli, "%s", res.impossible);
 
 	if (res.impossible)
-		return cli_finish(cli, EXIT_TODO);
+		return cli_finish(cli, EXIT_NEEDS_ACTION);
 	if (res.sol)
-		return cli_finish(cli, hs_requse_solution_count(res.sol) > 0 ? EXIT_TODO : EXIT_OK);
-	return cli_finish(cli, res.satisfied ? EXIT_OK : EXIT_TODO);
+		return cli_finish(cli, hs_requse_solution_count(res.sol) > 0 ? EXIT_NEEDS_ACTION : EXIT_OK);
+	return cli_finish(cli, res.satisfied ? EXIT_OK : EXIT_NEEDS_ACTION);
 }

@@ -172,7 +172,7 @@ static int service_run(struct cli *cli, int argc, char **argv, const char *what,
 		print_human(cli, res, r, what);
 	if (r < 0)
 		return cli_finish(cli, EXIT_USAGE);
-	return cli_finish(cli, hs_service_result_status(res) == HS_CHECK_OK ? EXIT_OK : EXIT_TODO);
+	return cli_finish(cli, hs_service_result_status(res) == HS_CHECK_OK ? EXIT_OK : EXIT_NEEDS_ACTION);
 }
 
 int cmd_service(struct cli *cli, int argc, char **argv)

@@ -781,7 +781,7 @@ static int use_show(struct cli *cli, int argc, char **argv)
 				  strerror(-reps[i].requse_ok));
 			code = EXIT_USAGE;
 		} else if (reps[i].requse_ok == 0 && code == EXIT_OK) {
-			code = EXIT_TODO;
+			code = EXIT_NEEDS_ACTION;
 		}
 	}
 	cli_flush_warnings(cli);

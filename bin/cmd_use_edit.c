@@ -349,11 +349,11 @@ static int run_plan(struct cli *cli, const char *cmd, hs_use_plan *plan, const s
 		}
 		if (o->pretend) {
 			printf(" %s*%s Nothing was written (--pretend).\n", cli_c(cli, C_WARN), cli_c(cli, C_RESET));
-			return cli_finish(cli, EXIT_TODO);
+			return cli_finish(cli, EXIT_NEEDS_ACTION);
 		}
 		if (o->ask && !ask_yes()) {
 			printf(" %s*%s Nothing was written.\n", cli_c(cli, C_WARN), cli_c(cli, C_RESET));
-			return cli_finish(cli, EXIT_TODO);
+			return cli_finish(cli, EXIT_NEEDS_ACTION);
 		}
 	}
 	if (todo && !o->pretend) {
@@ -368,7 +368,7 @@ static int run_plan(struct cli *cli, const char *cmd, hs_use_plan *plan, const s
 
 		if (!j || cli_json_print(j, true) < 0)
 			return cli_error(cli, "out of memory");
-		return cli_finish(cli, todo && o->pretend ? EXIT_TODO : EXIT_OK);
+		return cli_finish(cli, todo && o->pretend ? EXIT_NEEDS_ACTION : EXIT_OK);
 	}
 	for (size_t i = 0; i < hs_use_plan_edit_count(plan); i++) {
 		hs_edit *e = hs_use_plan_edit(plan, i);
@@ -392,10 +392,10 @@ static int run_plan(struct cli *cli, const char *cmd, hs_use_plan *plan, const s
  * by hand) are "something to do by hand": 1. Bad arguments and unreadable files: 2. */
 static int plan_error(struct cli *cli, const char *cmd, int r, bool revert)
 {
-	int code = r == -EPERM || r == -ENOTSUP || r == -EDOM || (revert && r == -EINVAL) ? EXIT_TODO : EXIT_USAGE;
+	int code = r == -EPERM || r == -ENOTSUP || r == -EDOM || (revert && r == -EINVAL) ? EXIT_NEEDS_ACTION : EXIT_USAGE;
 
 	cli_lib_error(cli, code, cmd);
-	if (code == EXIT_TODO)
+	if (code == EXIT_NEEDS_ACTION)
 		fprintf(stderr, "%s: %s: nothing was written\n", cli->prog, cmd);
 	return code;
 }

@@ -365,7 +365,7 @@ static ssize_t best_match(const key_group *g, const size_t *cand, size_t n, cons
 					sorted[b] = sorted[b - 1];
 					sorted[b - 1] = t;
 				}
-			/* the package in the middle is a case Portage leaves alone (a TODO there) */
+			/* the package in the middle is a case Portage leaves alone (its source marks it as unresolved) */
 			if ((sorted[0] == pv || sorted[2] == pv) && sorted[1] == xv)
 				best = (ssize_t)k;
 		}
