@@ -23,47 +23,9 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 /* ---- temp trees ------------------------------------------------------------------------------------ */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
 static void link_to(const char *root, const char *rel, const char *target)
 {
 	char path[4096], dir[4096];
@@ -71,7 +33,7 @@ static void link_to(const char *root, const char *rel, const char *target)
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
+	tree_mkdir_p(dir, 0755);
 	unlink(path);
 	assert_int_equal(symlink(target, path), 0);
 }
@@ -84,10 +46,10 @@ static void link_to(const char *root, const char *rel, const char *target)
  * ARCH amd64, and one package app-misc/foo-1 (stable). */
 static void base_tree(const char *root)
 {
-	put(root, PROF "/repo_name", "gentoo\n");
-	put(root, REPO "/metadata/layout.conf", "masters =\n");
-	put(root, PROF "/base/eapi", "5\n");
-	put(root, PROF "/base/make.defaults",
+	tree_put(root, PROF "/repo_name", "gentoo\n");
+	tree_put(root, REPO "/metadata/layout.conf", "masters =\n");
+	tree_put(root, PROF "/base/eapi", "5\n");
+	tree_put(root, PROF "/base/make.defaults",
 	    "ARCH=\"amd64\"\n"                                 /* 1 */
 	    "ACCEPT_KEYWORDS=\"${ARCH}\"\n"                    /* 2 */
 	    "USE_EXPAND=\"PYTHON_TARGETS ELIBC\"\n"            /* 3 */
@@ -100,15 +62,15 @@ static void base_tree(const char *root)
 	    "PYTHON_TARGETS=\"python3_11\"\n"                  /* 10 */
 	    "USE=\"pdef\"\n"                                   /* 11 */
 	    "PROFILE_ONLY_VARIABLES=\"ARCH ELIBC\"\n");        /* 12 */
-	put(root, PROF "/leaf/eapi", "5\n");
-	put(root, PROF "/leaf/parent", "../base\n");
-	put(root, PROF "/leaf/make.defaults", "# leaf\nUSE=\"${USE} leafdef\"\n");
+	tree_put(root, PROF "/leaf/eapi", "5\n");
+	tree_put(root, PROF "/leaf/parent", "../base\n");
+	tree_put(root, PROF "/leaf/make.defaults", "# leaf\nUSE=\"${USE} leafdef\"\n");
 	link_to(root, "etc/portage/make.profile", "../../" PROF "/leaf");
-	put(root, CACHE "/app-misc/foo-1",
+	tree_put(root, CACHE "/app-misc/foo-1",
 	    "EAPI=8\nIUSE=+idef pdef leafdef confflag pkgflag other s1 s2 s3 t1 forceme maskme pm1 uf sm "
 	    "python_targets_python3_11 python_targets_python3_12\nKEYWORDS=amd64 ~x86\nSLOT=0\n");
-	put(root, "etc/portage/make.conf", "USE=\"confflag\"\n");
-	put(root, "etc/portage/package.use", "app-misc/foo pkgflag\n");
+	tree_put(root, "etc/portage/make.conf", "USE=\"confflag\"\n");
+	tree_put(root, "etc/portage/package.use", "app-misc/foo pkgflag\n");
 }
 
 typedef struct fixture {
@@ -138,7 +100,7 @@ static int teardown(void **state)
 	hs_pkg_use_free(f->u);
 	hs_portage_free(f->p);
 	hs_ctx_free(f->ctx);
-	rm_rf(f->root);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -259,7 +221,7 @@ static void test_minus_star(void **state)
 	fixture *f = *state;
 
 	/* -* in package.use clears every layer below it */
-	put(f->root, "etc/portage/package.use", "# comment\napp-misc/foo -* pkgflag\n");
+	tree_put(f->root, "etc/portage/package.use", "# comment\napp-misc/foo -* pkgflag\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "idef", false, "pkg", "/etc/portage/package.use", 2, "-*");
 	check_origin(f, "confflag", false, "pkg", "/etc/portage/package.use", 2, "-*");
@@ -270,8 +232,8 @@ static void test_minus_star(void **state)
 	assert_true(on(f, "amd64"));
 
 	/* -* in make.conf: the profile and IUSE defaults go, package.use still applies */
-	put(f->root, "etc/portage/package.use", "app-misc/foo pkgflag -confflag\n");
-	put(f->root, "etc/portage/make.conf", "USE=\"-* confflag other\"\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo pkgflag -confflag\n");
+	tree_put(f->root, "etc/portage/make.conf", "USE=\"-* confflag other\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "pdef", false, "conf", "/etc/portage/make.conf", 1, "-*");
 	check_origin(f, "idef", false, "conf", "/etc/portage/make.conf", 1, "-*");
@@ -282,10 +244,10 @@ static void test_minus_star(void **state)
 	/* -* in a child profile's make.defaults clears its parents' defaults (same layer, later node) and the
 	 * IUSE defaults (pkginternal is below defaults); in a profile package.use it is not a valid flag at all
 	 * (Portage's warning) */
-	put(f->root, "etc/portage/make.conf", "");
-	put(f->root, "etc/portage/package.use", "");
-	put(f->root, PROF "/leaf/make.defaults", "USE=\"-* leafdef\"\n");
-	put(f->root, PROF "/leaf/package.use", "app-misc/foo -* s1\n");
+	tree_put(f->root, "etc/portage/make.conf", "");
+	tree_put(f->root, "etc/portage/package.use", "");
+	tree_put(f->root, PROF "/leaf/make.defaults", "USE=\"-* leafdef\"\n");
+	tree_put(f->root, PROF "/leaf/package.use", "app-misc/foo -* s1\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "pdef", false, "defaults", "/" PROF "/leaf/make.defaults", 1, "-*");
 	check_origin(f, "python_targets_python3_11", false, "defaults", "/" PROF "/leaf/make.defaults", 1, "-*");
@@ -300,7 +262,7 @@ static void test_use_expand(void **state)
 	fixture *f = *state;
 
 	/* make.conf: a USE_EXPAND variable replaces its group (not incremental) */
-	put(f->root, "etc/portage/make.conf", "USE=\"confflag\"\nPYTHON_TARGETS=\"python3_12\"\n");
+	tree_put(f->root, "etc/portage/make.conf", "USE=\"confflag\"\nPYTHON_TARGETS=\"python3_12\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "python_targets_python3_11", false, "conf", "/etc/portage/make.conf", 2,
 		     "PYTHON_TARGETS=\"python3_12\"");
@@ -308,14 +270,14 @@ static void test_use_expand(void **state)
 		     "PYTHON_TARGETS=python3_12");
 
 	/* a '-' value there is rejected with Portage's warning */
-	put(f->root, "etc/portage/make.conf", "PYTHON_TARGETS=\"-python3_11 python3_12\"\n");
+	tree_put(f->root, "etc/portage/make.conf", "PYTHON_TARGETS=\"-python3_11 python3_12\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_true(has_warning(f->ctx, "Invalid '-' operator in non-incremental variable 'PYTHON_TARGETS': '-python3_11'"));
 	assert_false(on(f, "python_targets_python3_11"));
 	assert_true(on(f, "python_targets_python3_12"));
 
 	/* package.use `VAR:` syntax with -* inside the group, and the prefix ends with its line */
-	put(f->root, "etc/portage/package.use", "app-misc/foo PYTHON_TARGETS: -* python3_11\napp-misc/foo s1\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo PYTHON_TARGETS: -* python3_11\napp-misc/foo s1\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "python_targets_python3_12", false, "pkg", "/etc/portage/package.use", 1, "PYTHON_TARGETS: -*");
 	check_origin(f, "python_targets_python3_11", true, "pkg", "/etc/portage/package.use", 1,
@@ -326,9 +288,9 @@ static void test_use_expand(void **state)
 	assert_true(on(f, "pdef"));
 
 	/* make.defaults USE_EXPAND values are flags per node: a child profile can remove a parent's value */
-	put(f->root, "etc/portage/package.use", "");
-	put(f->root, "etc/portage/make.conf", "");
-	put(f->root, PROF "/leaf/make.defaults", "PYTHON_TARGETS=\"-python3_11 python3_12\"\n");
+	tree_put(f->root, "etc/portage/package.use", "");
+	tree_put(f->root, "etc/portage/make.conf", "");
+	tree_put(f->root, PROF "/leaf/make.defaults", "PYTHON_TARGETS=\"-python3_11 python3_12\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "python_targets_python3_11", false, "defaults", "/" PROF "/leaf/make.defaults", 1,
 		     "PYTHON_TARGETS=-python3_11");
@@ -336,7 +298,7 @@ static void test_use_expand(void **state)
 		     "PYTHON_TARGETS=python3_12");
 
 	/* `python_targets_*` expands against IUSE */
-	put(f->root, "etc/portage/package.use", "app-misc/foo python_targets_*\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo python_targets_*\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "python_targets_python3_11", true, "pkg", "/etc/portage/package.use", 1, "python_targets_*");
 	check_origin(f, "python_targets_python3_12", true, "pkg", "/etc/portage/package.use", 1, "python_targets_*");
@@ -347,7 +309,7 @@ static void test_global_lines(void **state)
 	fixture *f = *state;
 
 	/* "* / *" lines belong to make.conf's layer; other wildcards stay per package */
-	put(f->root, "etc/portage/package.use",
+	tree_put(f->root, "etc/portage/package.use",
 	    "*/* -confflag other\n"                 /* 1 */
 	    "app-misc/* s1\n"                        /* 2 */
 	    "*/*::gentoo s2\n");                     /* 3: not the exact key "* / *" */
@@ -359,7 +321,7 @@ static void test_global_lines(void **state)
 	assert_string_equal(hs_portage_var(f->p, "USE"), "confflag -confflag other");
 
 	/* and a package line overrides them */
-	put(f->root, "etc/portage/package.use", "*/* -confflag\napp-misc/foo confflag\n");
+	tree_put(f->root, "etc/portage/package.use", "*/* -confflag\napp-misc/foo confflag\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "confflag", true, "pkg", "/etc/portage/package.use", 2, "confflag");
 }
@@ -373,18 +335,18 @@ static void test_specificity(void **state)
 	/* least specific first: app-misc/ * (-2) < app-misc/foo (1) < app-misc/foo:0 (3) < =app-misc/foo-1 (6) */
 	snprintf(path, sizeof(path), "%s/etc/portage/package.use", f->root);
 	assert_int_equal(unlink(path), 0);
-	put(f->root, "etc/portage/package.use/10-first",
+	tree_put(f->root, "etc/portage/package.use/10-first",
 	    "=app-misc/foo-1 -s1\n"          /* 1 */
 	    "app-misc/foo s1 s2\n"           /* 2 */
 	    "app-misc/* -s2 s3\n"            /* 3 */
 	    "app-misc/foo:0 -s3\n");         /* 4 */
 	/* equal specificity, different keys: the one written first is applied last (Portage's order) */
-	put(f->root, "etc/portage/package.use/20-second", "app-misc/foo::gentoo t1\n");
-	put(f->root, "etc/portage/package.use/30-third", "app-misc/foo -t1\n");
+	tree_put(f->root, "etc/portage/package.use/20-second", "app-misc/foo::gentoo t1\n");
+	tree_put(f->root, "etc/portage/package.use/30-third", "app-misc/foo -t1\n");
 	/* skipped files */
-	put(f->root, "etc/portage/package.use/40-backup~", "app-misc/foo -s2\n");
-	put(f->root, "etc/portage/package.use/.hidden", "app-misc/foo -s2\n");
-	put(f->root, "etc/portage/package.use/CVS/x", "app-misc/foo -s2\n");
+	tree_put(f->root, "etc/portage/package.use/40-backup~", "app-misc/foo -s2\n");
+	tree_put(f->root, "etc/portage/package.use/.hidden", "app-misc/foo -s2\n");
+	tree_put(f->root, "etc/portage/package.use/CVS/x", "app-misc/foo -s2\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	print_warnings(f->ctx);
 	check_origin(f, "s1", false, "pkg", "/etc/portage/package.use/10-first", 1, "-s1");
@@ -402,11 +364,11 @@ static void test_makeconf_dir_source(void **state)
 
 	snprintf(path, sizeof(path), "%s/etc/portage/make.conf", f->root);
 	assert_int_equal(unlink(path), 0);
-	put(f->root, "etc/portage/make.conf/01-base", "V=\"s1\"\nUSE=\"confflag\"\n");
-	put(f->root, "etc/portage/make.conf/02-source", "source ../extra.conf\n");
-	put(f->root, "etc/portage/extra.conf", "EXTRA=\"other\"\n");
-	put(f->root, "etc/portage/make.conf/03-use", "USE=\"${USE} ${EXTRA} ${V}\"\n");
-	put(f->root, "etc/portage/make.conf/99-old~", "USE=\"-*\"\n");
+	tree_put(f->root, "etc/portage/make.conf/01-base", "V=\"s1\"\nUSE=\"confflag\"\n");
+	tree_put(f->root, "etc/portage/make.conf/02-source", "source ../extra.conf\n");
+	tree_put(f->root, "etc/portage/extra.conf", "EXTRA=\"other\"\n");
+	tree_put(f->root, "etc/portage/make.conf/03-use", "USE=\"${USE} ${EXTRA} ${V}\"\n");
+	tree_put(f->root, "etc/portage/make.conf/99-old~", "USE=\"-*\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	print_warnings(f->ctx);
 	check_origin(f, "confflag", true, "conf", "/etc/portage/make.conf/01-base", 2, "confflag");
@@ -416,13 +378,13 @@ static void test_makeconf_dir_source(void **state)
 	assert_true(on(f, "idef"));
 
 	/* make.conf sees the profiles' variables; without USE its layer is "" */
-	put(f->root, "etc/portage/make.conf/03-use", "USE=\"${ARCH}-x\"\n");
+	tree_put(f->root, "etc/portage/make.conf/03-use", "USE=\"${ARCH}-x\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_portage_var(f->p, "USE"), "amd64-x");
-	put(f->root, "etc/portage/make.conf/03-use", "");
+	tree_put(f->root, "etc/portage/make.conf/03-use", "");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_portage_var(f->p, "USE"), "confflag");
-	put(f->root, "etc/portage/make.conf/01-base", "");
+	tree_put(f->root, "etc/portage/make.conf/01-base", "");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_portage_var(f->p, "USE"), "");
 }
@@ -432,10 +394,10 @@ static void test_masks_and_forces(void **state)
 	fixture *f = *state;
 	const hs_flag_origin *o;
 
-	put(f->root, PROF "/base/use.force", "forceme\nuf\n");
-	put(f->root, PROF "/base/use.mask", "# masked\nforceme\nmaskme\n");
-	put(f->root, PROF "/leaf/package.use.mask", "app-misc/foo pm1 maskme\n");
-	put(f->root, "etc/portage/package.use", "app-misc/foo forceme maskme pm1 -uf\n");
+	tree_put(f->root, PROF "/base/use.force", "forceme\nuf\n");
+	tree_put(f->root, PROF "/base/use.mask", "# masked\nforceme\nmaskme\n");
+	tree_put(f->root, PROF "/leaf/package.use.mask", "app-misc/foo pm1 maskme\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo forceme maskme pm1 -uf\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	print_warnings(f->ctx);
 	/* mask beats force, and beats package.use */
@@ -462,10 +424,10 @@ static void test_masks_and_forces(void **state)
 	assert_true(hs_useset_has(hs_pkg_use_masked(f->u), "maskme", 6));
 
 	/* -flag in a child profile un-masks; /etc/portage/profile has the last word */
-	put(f->root, PROF "/leaf/use.mask", "-maskme\n");
-	put(f->root, PROF "/leaf/package.use.mask", "app-misc/foo pm1\n");
-	put(f->root, "etc/portage/profile/package.use.mask", "app-misc/foo -pm1\n");
-	put(f->root, "etc/portage/profile/use.mask", "uf\n");
+	tree_put(f->root, PROF "/leaf/use.mask", "-maskme\n");
+	tree_put(f->root, PROF "/leaf/package.use.mask", "app-misc/foo pm1\n");
+	tree_put(f->root, "etc/portage/profile/package.use.mask", "app-misc/foo -pm1\n");
+	tree_put(f->root, "etc/portage/profile/use.mask", "uf\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_int_equal(hs_portage_profile_count(f->p), 3);
 	assert_string_equal(hs_portage_profile(f->p, 2), "/etc/portage/profile");
@@ -481,9 +443,9 @@ static void test_stable_files(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, PROF "/base/use.stable.mask", "sm\n");
-	put(f->root, PROF "/base/package.use.stable.force", "app-misc/foo s1\n");
-	put(f->root, "etc/portage/package.use", "app-misc/foo sm\n");
+	tree_put(f->root, PROF "/base/use.stable.mask", "sm\n");
+	tree_put(f->root, PROF "/base/package.use.stable.force", "app-misc/foo s1\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo sm\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_true(hs_pkg_use_stable(f->u));
 	assert_true(hs_pkg_use_origin_of(f->u, "sm")->masked);
@@ -492,7 +454,7 @@ static void test_stable_files(void **state)
 	assert_true(hs_pkg_use_origin_of(f->u, "s1")->forced);
 
 	/* the same ebuild accepted through ~x86 only is not stable: the stable files do not apply */
-	put(f->root, PROF "/base/make.defaults", "ARCH=\"x86\"\nACCEPT_KEYWORDS=\"~${ARCH}\"\nUSE_EXPAND_UNPREFIXED=\"ARCH\"\n");
+	tree_put(f->root, PROF "/base/make.defaults", "ARCH=\"x86\"\nACCEPT_KEYWORDS=\"~${ARCH}\"\nUSE_EXPAND_UNPREFIXED=\"ARCH\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_false(hs_pkg_use_stable(f->u));
 	assert_false(hs_pkg_use_origin_of(f->u, "sm")->masked);
@@ -501,8 +463,8 @@ static void test_stable_files(void **state)
 
 	/* a node whose EAPI lacks them ignores them, with Portage's warning */
 	base_tree(f->root);
-	put(f->root, PROF "/base/eapi", "4\n");
-	put(f->root, "etc/portage/package.use", "app-misc/foo sm\n");
+	tree_put(f->root, PROF "/base/eapi", "4\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/foo sm\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_true(has_warning(f->ctx, "--- EAPI '4' does not support 'use.stable.mask': '/" PROF "/base/use.stable.mask'"));
 	assert_true(on(f, "sm"));
@@ -513,15 +475,15 @@ static void test_visibility(void **state)
 	fixture *f = *state;
 	int r;
 
-	put(f->root, CACHE "/app-misc/foo-2", "EAPI=8\nIUSE=\nKEYWORDS=~amd64\nSLOT=0\n");
-	put(f->root, CACHE "/app-misc/foo-3", "EAPI=8\nIUSE=\nSLOT=0\n");
-	put(f->root, CACHE "/app-misc/foo-4", "EAPI=99\nIUSE=\nKEYWORDS=amd64\nSLOT=0\n");
+	tree_put(f->root, CACHE "/app-misc/foo-2", "EAPI=8\nIUSE=\nKEYWORDS=~amd64\nSLOT=0\n");
+	tree_put(f->root, CACHE "/app-misc/foo-3", "EAPI=8\nIUSE=\nSLOT=0\n");
+	tree_put(f->root, CACHE "/app-misc/foo-4", "EAPI=99\nIUSE=\nKEYWORDS=amd64\nSLOT=0\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-1");
 	assert_true(hs_pkg_use_stable(f->u));
 
 	/* an accept_keywords entry without keywords accepts ~arch */
-	put(f->root, "etc/portage/package.accept_keywords/foo", "app-misc/foo\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords/foo", "app-misc/foo\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-2");
 	assert_false(hs_pkg_use_stable(f->u));
@@ -529,40 +491,40 @@ static void test_visibility(void **state)
 	assert_int_equal(compute(f, "<app-misc/foo-2", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-1");
 	/* "**" accepts even an ebuild without KEYWORDS */
-	put(f->root, "etc/portage/package.accept_keywords/foo", "=app-misc/foo-3 **\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords/foo", "=app-misc/foo-3 **\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-3");
 
 	/* masks: the user's, and an unmask */
-	put(f->root, "etc/portage/package.accept_keywords/foo", "app-misc/foo ~amd64\n");
-	put(f->root, "etc/portage/package.mask", ">=app-misc/foo-2\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords/foo", "app-misc/foo ~amd64\n");
+	tree_put(f->root, "etc/portage/package.mask", ">=app-misc/foo-2\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-1");
-	put(f->root, "etc/portage/package.unmask", "=app-misc/foo-2\n");
+	tree_put(f->root, "etc/portage/package.unmask", "=app-misc/foo-2\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-2");
 
 	/* a profile mask removed by a user -atom */
-	put(f->root, "etc/portage/package.unmask", "");
-	put(f->root, "etc/portage/package.mask", "-=app-misc/foo-1\n");
-	put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n>=app-misc/foo-2\n");
+	tree_put(f->root, "etc/portage/package.unmask", "");
+	tree_put(f->root, "etc/portage/package.mask", "-=app-misc/foo-1\n");
+	tree_put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n>=app-misc/foo-2\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_string_equal(hs_pkg_use_cpv(f->u), "app-misc/foo-1");
 
 	/* nothing visible: the message says why for each version */
-	put(f->root, "etc/portage/package.mask", "");
+	tree_put(f->root, "etc/portage/package.mask", "");
 	r = compute(f, "app-misc/foo", 0);
 	assert_int_equal(r, -ENOENT);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo: no visible version"));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo-1: masked by /" PROF "/base/package.mask:1"));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo-4: EAPI 99 is not supported"));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo-3: masked by /" PROF "/base/package.mask:2"));
-	put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n");
-	put(f->root, "etc/portage/package.accept_keywords/foo", "");
+	tree_put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords/foo", "");
 	assert_int_equal(compute(f, "app-misc/foo", 0), -ENOENT);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo-2: keyword not accepted: KEYWORDS=\"~amd64\""));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "app-misc/foo-3: keyword not accepted: KEYWORDS=\"**\""));
-	put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n>=app-misc/foo-2\n");
+	tree_put(f->root, PROF "/base/package.mask", "=app-misc/foo-1\n>=app-misc/foo-2\n");
 
 	/* unless asked for any version */
 	assert_int_equal(compute(f, "app-misc/foo", HS_EFFECTIVE_ANY_VISIBLE), 0);
@@ -591,19 +553,19 @@ static void test_required_use(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, CACHE "/app-misc/bar-1",
+	tree_put(f->root, CACHE "/app-misc/bar-1",
 	    "EAPI=8\nIUSE=homed cryptsetup a b\nKEYWORDS=amd64\nSLOT=0/1\nREQUIRED_USE=homed? ( cryptsetup ) ^^ ( a b )\n");
-	put(f->root, "etc/portage/package.use", "app-misc/bar homed a\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/bar homed a\n");
 	assert_int_equal(compute(f, "app-misc/bar", 0), 0);
 	assert_string_equal(hs_pkg_use_slot(f->u), "0/1");
 	assert_string_equal(hs_pkg_use_required_use(f->u), "homed? ( cryptsetup ) ^^ ( a b )");
 	assert_int_equal(hs_pkg_use_required_use_ok(f->u), 0);
 	assert_string_equal(hs_pkg_use_required_use_unsatisfied(f->u, HS_REQUSE_RAW), "homed? ( cryptsetup )");
-	put(f->root, "etc/portage/package.use", "app-misc/bar homed cryptsetup\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/bar homed cryptsetup\n");
 	assert_int_equal(compute(f, "app-misc/bar", 0), 0);
 	assert_int_equal(hs_pkg_use_required_use_ok(f->u), 0);
 	assert_string_equal(hs_pkg_use_required_use_unsatisfied(f->u, HS_REQUSE_HUMAN), "exactly-one-of ( a b )");
-	put(f->root, "etc/portage/package.use", "app-misc/bar homed cryptsetup b\n");
+	tree_put(f->root, "etc/portage/package.use", "app-misc/bar homed cryptsetup b\n");
 	assert_int_equal(compute(f, "app-misc/bar", 0), 0);
 	assert_int_equal(hs_pkg_use_required_use_ok(f->u), 1);
 	assert_string_equal(hs_pkg_use_required_use_unsatisfied(f->u, HS_REQUSE_HUMAN), "");
@@ -640,22 +602,22 @@ static void test_errors(void **state)
 	char path[4096];
 
 	/* make.conf that Portage rejects */
-	put(f->root, "etc/portage/make.conf", "USE+=\"x\"\n");
+	tree_put(f->root, "etc/portage/make.conf", "USE+=\"x\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), -EINVAL);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "/etc/portage/make.conf:1"));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "Invalid variable name 'USE+'"));
-	put(f->root, "etc/portage/make.conf", "");
+	tree_put(f->root, "etc/portage/make.conf", "");
 
 	/* a broken parent */
-	put(f->root, PROF "/leaf/parent", "../nowhere\n");
+	tree_put(f->root, PROF "/leaf/parent", "../nowhere\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx),
 			    "Unable to parse profile: '/etc/portage/make.profile': Parent '/" PROF
 			    "/nowhere' not found: '/" PROF "/leaf/parent'");
-	put(f->root, PROF "/leaf/parent", "../base\n");
+	tree_put(f->root, PROF "/leaf/parent", "../base\n");
 
 	/* invalid package.use lines are skipped with Portage's warnings; the rest counts */
-	put(f->root, "etc/portage/package.use",
+	tree_put(f->root, "etc/portage/package.use",
 	    "app-misc/foo-1 other\n"
 	    "app-misc/foo[pkgflag] other\n"
 	    "app-misc/foo s1\n");
@@ -667,13 +629,13 @@ static void test_errors(void **state)
 	assert_true(on(f, "s1"));
 
 	/* metadata Portage could not use */
-	put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=+ok b@d!\nKEYWORDS=amd64\nSLOT=0\n");
+	tree_put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=+ok b@d!\nKEYWORDS=amd64\nSLOT=0\n");
 	assert_int_equal(compute(f, "app-misc/bad", 0), -EINVAL);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "md5-cache/app-misc/bad-1: IUSE: "));
-	put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=a\nKEYWORDS=amd64\nSLOT=0\nREQUIRED_USE=|| ( a\n");
+	tree_put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=a\nKEYWORDS=amd64\nSLOT=0\nREQUIRED_USE=|| ( a\n");
 	assert_int_equal(compute(f, "app-misc/bad", 0), 0);
 	assert_true(hs_pkg_use_required_use_ok(f->u) < 0);
-	put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=a\nKEYWORDS=amd64\nSLOT=0\nREQUIRED_USE=b? ( a )\n");
+	tree_put(f->root, CACHE "/app-misc/bad-1", "EAPI=8\nIUSE=a\nKEYWORDS=amd64\nSLOT=0\nREQUIRED_USE=b? ( a )\n");
 	assert_int_equal(compute(f, "app-misc/bad", 0), 0);
 	assert_int_equal(hs_pkg_use_required_use_ok(f->u), -EINVAL);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "USE flag 'b' is not in IUSE"));
@@ -690,15 +652,15 @@ static void test_repo_level_files(void **state)
 	fixture *f = *state;
 
 	/* <repo>/profiles/{use.mask,package.use,make.defaults} apply to the repository's packages */
-	put(f->root, PROF "/use.mask", "s2\n");
-	put(f->root, PROF "/package.use", "app-misc/foo s3 s2\n");
-	put(f->root, PROF "/make.defaults", "USE=\"s1\"\n");
+	tree_put(f->root, PROF "/use.mask", "s2\n");
+	tree_put(f->root, PROF "/package.use", "app-misc/foo s3 s2\n");
+	tree_put(f->root, PROF "/make.defaults", "USE=\"s1\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	check_origin(f, "s1", true, "repo", "/" PROF "/make.defaults", 1, "s1");
 	check_origin(f, "s3", true, "repo", "/" PROF "/package.use", 1, "s3");
 	assert_true(hs_pkg_use_origin_of(f->u, "s2")->masked);
 	/* the repo layer is below IUSE defaults and the profiles */
-	put(f->root, PROF "/make.defaults", "USE=\"-idef -pdef\"\n");
+	tree_put(f->root, PROF "/make.defaults", "USE=\"-idef -pdef\"\n");
 	assert_int_equal(compute(f, "app-misc/foo", 0), 0);
 	assert_true(on(f, "idef"));
 	assert_true(on(f, "pdef"));
@@ -853,7 +815,7 @@ static void conformance(const char *name)
 	hs_portage_free(p);
 	hs_ctx_free(ctx);
 	json_object_put(exp);
-	rm_rf(root);
+	tree_rm_rf(root);
 }
 
 static void test_gentoo_data_ready(void **state)

@@ -11,46 +11,9 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 static char tree[64];
-
-static void mkdirs(const char *rel)
-{
-	char p[1024];
-
-	snprintf(p, sizeof(p), "%s/%s", tree, rel);
-	for (char *s = p + strlen(tree) + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	mkdir(p, 0755);
-}
-
-static void put(const char *rel, const char *content)
-{
-	char p[512];
-	FILE *f;
-	char *slash;
-
-	snprintf(p, sizeof(p), "%s", rel);
-	slash = strrchr(p, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(p);
-	}
-	snprintf(p, sizeof(p), "%s/%s", tree, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int setup_tree(void **state)
 {
@@ -61,7 +24,7 @@ static int setup_tree(void **state)
 
 static int teardown_tree(void **state)
 {
-	nftw(tree, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(tree);
 	return 0;
 }
 
@@ -182,11 +145,11 @@ static void test_read_tree(void **state)
 
 	assert_int_equal(hs_ctx_new(&ctx), 0);
 	assert_int_equal(hs_ctx_set_config_root(ctx, tree), 0);
-	put("etc/portage/package.use/b", "cat/b flag\n");
-	put("etc/portage/package.use/A", "# header\n\ncat/A x y\n");
-	put("etc/portage/package.use/sub/c", "cat/c -z\n");
-	put("etc/portage/package.use/b~", "cat/backup flag\n");
-	put("etc/portage/package.use/.git/x", "cat/git flag\n");
+	tree_put(tree, "etc/portage/package.use/b", "cat/b flag\n");
+	tree_put(tree, "etc/portage/package.use/A", "# header\n\ncat/A x y\n");
+	tree_put(tree, "etc/portage/package.use/sub/c", "cat/c -z\n");
+	tree_put(tree, "etc/portage/package.use/b~", "cat/backup flag\n");
+	tree_put(tree, "etc/portage/package.use/.git/x", "cat/git flag\n");
 	assert_int_equal(hs_conflines_read(ctx, HS_ROOT_CONFIG, "/etc/portage/package.use", true, &l), 0);
 	got = render(&l);
 	assert_string_equal(got, "3:cat/A x y|1:cat/b flag|1:cat/c -z");
@@ -196,7 +159,7 @@ static void test_read_tree(void **state)
 	assert_string_equal(l.v[1].path, "/etc/portage/package.use/b");
 	assert_string_equal(l.v[2].path, "/etc/portage/package.use/sub/c");
 	/* appends; a missing path adds nothing */
-	put("etc/portage/profile/use.mask", "-homed\n");
+	tree_put(tree, "etc/portage/profile/use.mask", "-homed\n");
 	assert_int_equal(hs_conflines_read(ctx, HS_ROOT_CONFIG, "/etc/portage/profile/use.mask", false, &l), 0);
 	assert_int_equal(hs_conflines_read(ctx, HS_ROOT_CONFIG, "/etc/portage/profile/nothing", false, &l), 0);
 	assert_int_equal(hs_conflines_read(ctx, HS_ROOT_CONFIG, "/etc/portage/nothing", true, &l), 0);

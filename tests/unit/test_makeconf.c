@@ -12,50 +12,13 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 #define MC "/etc/portage/make.conf"
 
 /* ---- helpers ----------------------------------------------------------------------------------------------- */
 
 static char tree[64];
-
-static void mkdirs(const char *rel)
-{
-	char p[1024];
-
-	snprintf(p, sizeof(p), "%s/%s", tree, rel);
-	for (char *s = p + strlen(tree) + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	mkdir(p, 0755);
-}
-
-static void put(const char *rel, const char *content)
-{
-	char p[512];
-	FILE *f;
-	char *slash;
-
-	snprintf(p, sizeof(p), "%s", rel);
-	slash = strrchr(p, '/');
-	if (slash) {
-		*slash = '\0';
-		mkdirs(p);
-	}
-	snprintf(p, sizeof(p), "%s/%s", tree, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
 
 static int setup_tree(void **state)
 {
@@ -66,7 +29,7 @@ static int setup_tree(void **state)
 
 static int teardown_tree(void **state)
 {
-	nftw(tree, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(tree);
 	return 0;
 }
 
@@ -75,7 +38,7 @@ static hs_ctx *new_root(void)
 {
 	hs_ctx *ctx = NULL;
 
-	nftw(tree, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(tree);
 	assert_int_equal(mkdir(tree, 0755), 0);
 	assert_int_equal(hs_ctx_new(&ctx), 0);
 	assert_int_equal(hs_ctx_set_root(ctx, "/nonexistent-sys-root"), 0);
@@ -438,15 +401,15 @@ static void test_source(void **state)
 	hs_vars *v = NULL;
 	hs_assigns a = { 0 };
 
-	put("etc/portage/make.conf", "source inc.conf\n"
+	tree_put(tree, "etc/portage/make.conf", "source inc.conf\n"
 				     "USE=\"${USE} b\"\n"
 				     "DIR=/etc/portage/sub\n"
 				     "source \"${DIR}/one\"\n"
 				     "source /etc/portage/abs.conf\n");
-	put("etc/portage/inc.conf", "USE=\"a\"\n");
-	put("etc/portage/sub/one", "ONE=1\nsource two\n");
-	put("etc/portage/sub/two", "TWO=\"${ONE}2\"");
-	put("etc/portage/abs.conf", "ABS=yes\n");
+	tree_put(tree, "etc/portage/inc.conf", "USE=\"a\"\n");
+	tree_put(tree, "etc/portage/sub/one", "ONE=1\nsource two\n");
+	tree_put(tree, "etc/portage/sub/two", "TWO=\"${ONE}2\"");
+	tree_put(tree, "etc/portage/abs.conf", "ABS=yes\n");
 	assert_int_equal(hs_vars_new(&v), 0);
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, &a, XS), 0);
 	assert_string_equal(hs_vars_get(v, "USE"), "a b");
@@ -476,18 +439,18 @@ static void test_source_errors(void **state)
 
 	assert_int_equal(hs_vars_new(&v), 0);
 	/* a loop */
-	put("etc/portage/make.conf", "A=1\nsource a\n");
-	put("etc/portage/a", "source b\n");
-	put("etc/portage/b", "B=1\n  source a\n");
+	tree_put(tree, "etc/portage/make.conf", "A=1\nsource a\n");
+	tree_put(tree, "etc/portage/a", "source b\n");
+	tree_put(tree, "etc/portage/b", "B=1\n  source a\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -ELOOP);
 	assert_string_equal(hs_ctx_last_error(ctx),
 			    "/etc/portage/b:2: source loop: '/etc/portage/a' is already being read (column 10)");
 	/* a file that sources itself through different spellings hits the depth limit */
-	put("etc/portage/make.conf", "source ./make.conf\n");
+	tree_put(tree, "etc/portage/make.conf", "source ./make.conf\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -ELOOP);
 	assert_non_null(strstr(hs_ctx_last_error(ctx), "nests deeper than 16 files"));
 	/* a missing file: Portage's ParseError, or its warning in tolerant mode */
-	put("etc/portage/make.conf", "A=1\nsource missing.conf\nB=2\n");
+	tree_put(tree, "etc/portage/make.conf", "A=1\nsource missing.conf\nB=2\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(ctx),
 			    MC ":2: /etc/portage/missing.conf: No such file or directory (column 8)");
@@ -497,21 +460,21 @@ static void test_source_errors(void **state)
 	assert_string_equal(hs_vars_get(v, "B"), "2");
 	assert_true(has_warning(ctx, MC ":2: /etc/portage/missing.conf: No such file or directory (column 8)"));
 	/* the empty expand map of Portage's own test: "${DIR}/x" becomes "/x" */
-	put("etc/portage/make.conf", "source \"${DIR}/sourced_file\"\n");
+	tree_put(tree, "etc/portage/make.conf", "source \"${DIR}/sourced_file\"\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(ctx), MC ":1: /sourced_file: No such file or directory (column 8)");
-	put("sourced_file", "PASSES_SOURCING_TEST=\"True\"\n");
+	tree_put(tree, "sourced_file", "PASSES_SOURCING_TEST=\"True\"\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), 0);
 	assert_string_equal(hs_vars_get(v, "PASSES_SOURCING_TEST"), "True");
 	/* a directory, a file name missing, a sourced file that is not UTF-8 */
-	put("etc/portage/make.conf", "source /etc\n");
+	tree_put(tree, "etc/portage/make.conf", "source /etc\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -EISDIR);
 	assert_string_equal(hs_ctx_last_error(ctx), MC ":1: source: /etc: Is a directory");
-	put("etc/portage/make.conf", "A=1 source");
+	tree_put(tree, "etc/portage/make.conf", "A=1 source");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(ctx), MC ":1: 'source' without a file name (column 5)");
-	put("etc/portage/make.conf", "source latin1\n");
-	put("etc/portage/latin1", "A=1\nX=\"caf\xe9\"\n");
+	tree_put(tree, "etc/portage/make.conf", "source latin1\n");
+	tree_put(tree, "etc/portage/latin1", "A=1\nX=\"caf\xe9\"\n");
 	assert_int_equal(hs_getconfig_path(ctx, HS_ROOT_CONFIG, MC, v, NULL, XS), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(ctx), "/etc/portage/latin1:2: invalid UTF-8 (byte 0xe9 at column 7): "
 						    "a sourced file must be UTF-8");
@@ -528,11 +491,11 @@ static void test_makeconf_dir(void **state)
 	hs_assigns a = { 0 };
 
 	/* portage-facts §2.4's verified directory example */
-	put("etc/portage/make.conf/02-a", "USE=\"a\"\n");
-	put("etc/portage/make.conf/10-b", "USE=\"b\" V=1\n");
-	put("etc/portage/make.conf/20-c", "USE=\"${USE} c ${V}\"\n");
-	put("etc/portage/make.conf/99~", "USE=\"backup\"\n");
-	put("etc/portage/make.conf/.h", "USE=\"hidden\"\n");
+	tree_put(tree, "etc/portage/make.conf/02-a", "USE=\"a\"\n");
+	tree_put(tree, "etc/portage/make.conf/10-b", "USE=\"b\" V=1\n");
+	tree_put(tree, "etc/portage/make.conf/20-c", "USE=\"${USE} c ${V}\"\n");
+	tree_put(tree, "etc/portage/make.conf/99~", "USE=\"backup\"\n");
+	tree_put(tree, "etc/portage/make.conf/.h", "USE=\"hidden\"\n");
 	assert_int_equal(hs_vars_new(&v), 0);
 	assert_int_equal(hs_makeconf_load(ctx, v, &a), 0);
 	assert_int_equal(hs_vars_count(v), 2);
@@ -553,8 +516,8 @@ static void test_makeconf_two_files(void **state)
 	hs_assigns a = { 0 };
 	char p[256];
 
-	put("etc/make.conf", "USE=\"old\"\n__LOCAL=\"from-old\"\n");
-	put("etc/portage/make.conf", "USE=\"${USE} ${__LOCAL} new\"\n__X=1\n");
+	tree_put(tree, "etc/make.conf", "USE=\"old\"\n__LOCAL=\"from-old\"\n");
+	tree_put(tree, "etc/portage/make.conf", "USE=\"${USE} ${__LOCAL} new\"\n__X=1\n");
 	assert_int_equal(hs_vars_new(&v), 0);
 	/* the profile's variables are the expansion map */
 	assert_int_equal(hs_vars_set(v, "ARCH", "amd64", "/profile/make.defaults", 1), 0);
@@ -574,7 +537,7 @@ static void test_makeconf_two_files(void **state)
 	snprintf(p, sizeof(p), "%s/etc/make.conf", tree);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("portage/make.conf", p), 0);
-	put("etc/portage/make.conf", "USE=\"${USE} x\"\n");
+	tree_put(tree, "etc/portage/make.conf", "USE=\"${USE} x\"\n");
 	assert_int_equal(hs_vars_new(&v), 0);
 	assert_int_equal(hs_vars_set(v, "USE", "profile", "/profile/make.defaults", 3), 0);
 	assert_int_equal(hs_makeconf_load(ctx, v, &a), 0);
@@ -585,7 +548,7 @@ static void test_makeconf_two_files(void **state)
 	hs_vars_free(v);
 
 	/* nothing at all is fine */
-	nftw(tree, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(tree);
 	assert_int_equal(hs_vars_new(&v), 0);
 	assert_int_equal(hs_makeconf_load(ctx, v, NULL), 0);
 	assert_int_equal(hs_vars_count(v), 0);
@@ -598,7 +561,7 @@ static void test_makeconf_parse_error(void **state)
 	hs_ctx *ctx = new_root();
 	hs_vars *v = NULL;
 
-	put("etc/portage/make.conf", "USE=\"a\"\nUSE+=\"b\"\n");
+	tree_put(tree, "etc/portage/make.conf", "USE=\"a\"\nUSE+=\"b\"\n");
 	assert_int_equal(hs_vars_new(&v), 0);
 	assert_int_equal(hs_makeconf_load(ctx, v, NULL), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(ctx), MC ":2: Invalid variable name 'USE+' (column 1)");
@@ -624,7 +587,7 @@ static void test_huge_file(void **state)
 	double t0;
 	int fd;
 
-	mkdirs("etc/portage");
+	tree_mkdir(tree, "etc/portage");
 	snprintf(p, sizeof(p), "%s" MC, tree);
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);

@@ -16,40 +16,7 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
+#include "helpers/tree.h"
 
 typedef struct fixture {
 	char root[64];
@@ -82,7 +49,7 @@ static int teardown(void **state)
 	hs_flagtoks_free(&f->out);
 	hs_version_free(f->ver);
 	hs_ctx_free(f->ctx);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -122,7 +89,7 @@ static void test_specificity_order(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, "etc/portage/package.use",
+	tree_put(f->root, "etc/portage/package.use",
 	    "=cat/pkg-3 b\n"
 	    "cat/pkg a\n"
 	    "~cat/pkg-3 c\n"
@@ -153,25 +120,25 @@ static void test_ties(void **state)
 	fixture *f = *state;
 
 	/* equally specific, different keys: the key written first is applied last */
-	put(f->root, "etc/portage/package.use", "cat/pkg::gentoo x\ncat/pkg -x y\n");
+	tree_put(f->root, "etc/portage/package.use", "cat/pkg::gentoo x\ncat/pkg -x y\n");
 	assert_string_equal(match(f, "/etc/portage/package.use", HS_ATOMFILE_USER_USE, true, NULL), "-x y x");
 	/* the same key on several lines (and files) is one entry, its lines in order */
-	put(f->root, "etc/portage/p2/a", "cat/pkg x\ncat/pkg::gentoo z\n");
-	put(f->root, "etc/portage/p2/b", "cat/pkg -x\n");
+	tree_put(f->root, "etc/portage/p2/a", "cat/pkg x\ncat/pkg::gentoo z\n");
+	tree_put(f->root, "etc/portage/p2/b", "cat/pkg -x\n");
 	assert_string_equal(match(f, "/etc/portage/p2", HS_ATOMFILE_USER_USE, true, NULL), "z x -x");
 
 	/* >= <= > <: the version closest to the package's is the most specific, whatever the order */
-	put(f->root, "etc/portage/p3", ">=cat/pkg-1 x\n>=cat/pkg-2 -x\n");
+	tree_put(f->root, "etc/portage/p3", ">=cat/pkg-1 x\n>=cat/pkg-2 -x\n");
 	assert_string_equal(match(f, "/etc/portage/p3", HS_ATOMFILE_USER_USE, true, NULL), "x -x");
-	put(f->root, "etc/portage/p4", ">=cat/pkg-2 -x\n>=cat/pkg-1 x\n");
+	tree_put(f->root, "etc/portage/p4", ">=cat/pkg-2 -x\n>=cat/pkg-1 x\n");
 	assert_string_equal(match(f, "/etc/portage/p4", HS_ATOMFILE_USER_USE, true, NULL), "x -x");
 	/* ... and when the package lies between the two, the first written stays the best (Portage's TODO) */
-	put(f->root, "etc/portage/p5", "<=cat/pkg-5 y\n>=cat/pkg-1 -y\n");
+	tree_put(f->root, "etc/portage/p5", "<=cat/pkg-5 y\n>=cat/pkg-1 -y\n");
 	assert_string_equal(match(f, "/etc/portage/p5", HS_ATOMFILE_USER_USE, true, NULL), "-y y");
 	/* an exact version equal to the package's wins over the other bound */
-	put(f->root, "etc/portage/p6", ">=cat/pkg-3 a\n>=cat/pkg-1 b\n");
+	tree_put(f->root, "etc/portage/p6", ">=cat/pkg-3 a\n>=cat/pkg-1 b\n");
 	assert_string_equal(match(f, "/etc/portage/p6", HS_ATOMFILE_USER_USE, true, NULL), "b a");
-	put(f->root, "etc/portage/p7", ">=cat/pkg-1 b\n>=cat/pkg-3 a\n");
+	tree_put(f->root, "etc/portage/p7", ">=cat/pkg-1 b\n>=cat/pkg-3 a\n");
 	assert_string_equal(match(f, "/etc/portage/p7", HS_ATOMFILE_USER_USE, true, NULL), "b a");
 }
 
@@ -187,7 +154,7 @@ static void test_directory_order(void **state)
 		for (char *c = text + 9; *c; c++)
 			if (*c == '/' || *c == '.' || *c == '~')
 				*c = '_';
-		put(f->root, rel, text);
+		tree_put(f->root, rel, text);
 	}
 	/* code-point order, files and directories interleaved, skipped: .*, *~, VCS dirs */
 	assert_string_equal(match(f, "/etc/portage/package.use", HS_ATOMFILE_USER_USE, true, NULL),
@@ -198,7 +165,7 @@ static void test_use_expand_prefix(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, "etc/portage/package.use",
+	tree_put(f->root, "etc/portage/package.use",
 	    "cat/pkg PYTHON_TARGETS: -* python3_12 FOO_BAR: c  # a comment\n"
 	    "cat/pkg d\n");
 	assert_string_equal(match(f, "/etc/portage/package.use", HS_ATOMFILE_USER_USE, true, NULL),
@@ -208,7 +175,7 @@ static void test_use_expand_prefix(void **state)
 	assert_null(f->out.v[3].written);
 	assert_int_equal(f->out.v[3].line, 2);
 	/* keywords files have no prefixes */
-	put(f->root, "etc/portage/kw", "cat/pkg odd: ~amd64\n");
+	tree_put(f->root, "etc/portage/kw", "cat/pkg odd: ~amd64\n");
 	assert_string_equal(match(f, "/etc/portage/kw", HS_ATOMFILE_USER_KEYWORDS, false, NULL), "odd: ~amd64");
 }
 
@@ -216,7 +183,7 @@ static void test_invalid_lines(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, "etc/portage/package.use/x",
+	tree_put(f->root, "etc/portage/package.use/x",
 	    "cat/pkg-3 a\n"
 	    "cat/pkg[u] b\n"
 	    "!cat/pkg c\n"
@@ -236,7 +203,7 @@ static void test_profile_files(void **state)
 	fixture *f = *state;
 
 	/* profile package.use*: flags are checked, wildcards are not atoms there */
-	put(f->root, "prof/package.use.mask",
+	tree_put(f->root, "prof/package.use.mask",
 	    "cat/pkg good -also_good bad! -*\n"
 	    "cat/* x\n"
 	    "cat/pkg-1 z\n"
@@ -260,8 +227,8 @@ static void test_global_and_default(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, "etc/portage/package.use/1", "*/* a PYTHON_TARGETS: x\ncat/pkg b\n");
-	put(f->root, "etc/portage/package.use/2", "*/* -c\n*/*:0 d\n");
+	tree_put(f->root, "etc/portage/package.use/1", "*/* a PYTHON_TARGETS: x\ncat/pkg b\n");
+	tree_put(f->root, "etc/portage/package.use/2", "*/* -c\n*/*:0 d\n");
 	hs_atomfile_free(&f->f);
 	assert_int_equal(hs_atomfile_load(f->ctx, &f->f, HS_ROOT_CONFIG, "/etc/portage/package.use", true,
 					  HS_ATOMFILE_USER_USE), 0);
@@ -273,7 +240,7 @@ static void test_global_and_default(void **state)
 	assert_string_equal(f->out.v[2].path, "/etc/portage/package.use/2");
 
 	/* package.accept_keywords: an entry without keywords takes the default */
-	put(f->root, "etc/portage/package.accept_keywords", "cat/pkg\n=cat/pkg-3 **\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords", "cat/pkg\n=cat/pkg-3 **\n");
 	assert_string_equal(match(f, "/etc/portage/package.accept_keywords", HS_ATOMFILE_USER_KEYWORDS, false, "~amd64 ~x86"),
 			    "~amd64 ~x86 **");
 }
@@ -285,8 +252,8 @@ static void test_match_n(void **state)
 	const hs_atomfile *files[] = { &a, &b };
 
 	/* package.keywords then package.accept_keywords form one dict: a shared key keeps its first place */
-	put(f->root, "etc/portage/package.keywords", "cat/pkg::gentoo k1\ncat/pkg k2\n");
-	put(f->root, "etc/portage/package.accept_keywords", "cat/pkg k3\n");
+	tree_put(f->root, "etc/portage/package.keywords", "cat/pkg::gentoo k1\ncat/pkg k2\n");
+	tree_put(f->root, "etc/portage/package.accept_keywords", "cat/pkg k3\n");
 	assert_int_equal(hs_atomfile_load(f->ctx, &a, HS_ROOT_CONFIG, "/etc/portage/package.keywords", true,
 					  HS_ATOMFILE_USER_KEYWORDS), 0);
 	assert_int_equal(hs_atomfile_load(f->ctx, &b, HS_ROOT_CONFIG, "/etc/portage/package.accept_keywords", true,
@@ -305,7 +272,7 @@ static void test_flaglist(void **state)
 	fixture *f = *state;
 	hs_flaglist l = {0};
 
-	put(f->root, "prof/use.mask", "a\n-b\n-*\nc d\nbad!\n# c\n  e # comment\nf.g\n");
+	tree_put(f->root, "prof/use.mask", "a\n-b\n-*\nc d\nbad!\n# c\n  e # comment\nf.g\n");
 	assert_int_equal(hs_flaglist_load(f->ctx, &l, HS_ROOT_CONFIG, "/prof/use.mask", false, false), 0);
 	assert_int_equal(l.toks.n, 3);
 	assert_string_equal(l.toks.v[0].tok, "a");
@@ -335,9 +302,9 @@ static void test_masklist(void **state)
 	const unsigned af = HS_ATOM_ALLOW_REPO | HS_ATOM_ALLOW_WILDCARD | HS_ATOM_NO_BLOCKER;
 	const hs_maskent *m;
 
-	put(f->root, "repo/package.mask", ">=cat/pkg-2\ncat/other\n");
-	put(f->root, "prof/package.mask", "=cat/pkg-1\n-=cat/pkg-1\n=cat/pkg-3\n");
-	put(f->root, "etc/package.mask", "->=cat/pkg-2\n=cat/pkg-3\ncat/* \n");
+	tree_put(f->root, "repo/package.mask", ">=cat/pkg-2\ncat/other\n");
+	tree_put(f->root, "prof/package.mask", "=cat/pkg-1\n-=cat/pkg-1\n=cat/pkg-3\n");
+	tree_put(f->root, "etc/package.mask", "->=cat/pkg-2\n=cat/pkg-3\ncat/* \n");
 	assert_int_equal(hs_masklist_load(f->ctx, &repo, HS_ROOT_CONFIG, "/repo/package.mask", false), 0);
 	assert_int_equal(hs_masklist_load(f->ctx, &prof, HS_ROOT_CONFIG, "/prof/package.mask", false), 0);
 	assert_int_equal(hs_masklist_load(f->ctx, &user, HS_ROOT_CONFIG, "/etc/package.mask", true), 0);
@@ -439,7 +406,7 @@ static void test_bad_input(void **state)
 	FILE *fp;
 
 	/* CRLF line ends: '\r' is whitespace to Portage's split() */
-	put(f->root, "etc/portage/crlf", "cat/pkg a\r\ncat/pkg b\r\n");
+	tree_put(f->root, "etc/portage/crlf", "cat/pkg a\r\ncat/pkg b\r\n");
 	assert_string_equal(match(f, "/etc/portage/crlf", HS_ATOMFILE_USER_USE, true, NULL), "a b");
 
 	/* binary garbage: never a crash; what is not an atom is warned about and skipped */

@@ -16,40 +16,7 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
+#include "helpers/tree.h"
 
 static void link_to(const char *root, const char *rel, const char *target)
 {
@@ -58,7 +25,7 @@ static void link_to(const char *root, const char *rel, const char *target)
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
+	tree_mkdir_p(dir, 0755);
 	unlink(path);
 	assert_int_equal(symlink(target, path), 0);
 }
@@ -79,9 +46,9 @@ static int setup(void **state)
 
 	snprintf(f->root, sizeof(f->root), "/tmp/hs-profile-XXXXXX");
 	assert_non_null(mkdtemp(f->root));
-	put(f->root, PROF "/repo_name", "gentoo\n");
-	put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\n");
-	put(f->root, PROF "/a/eapi", "5\n");
+	tree_put(f->root, PROF "/repo_name", "gentoo\n");
+	tree_put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\n");
+	tree_put(f->root, PROF "/a/eapi", "5\n");
 	assert_int_equal(hs_ctx_new(&f->ctx), 0);
 	assert_int_equal(hs_ctx_set_root(f->ctx, f->root), 0);
 	*state = f;
@@ -95,7 +62,7 @@ static int teardown(void **state)
 	hs_profile_free(&f->prof);
 	hs_repos_free(&f->repos);
 	hs_ctx_free(f->ctx);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -138,11 +105,11 @@ static void test_order(void **state)
 	fixture *f = *state;
 
 	/* depth first, parents left to right before the node; a node reached twice is listed twice, as in Portage */
-	put(f->root, PROF "/b/parent", "../a\n");
-	put(f->root, PROF "/c/parent", "# absolute\n" P "/a\n");
-	put(f->root, PROF "/x/parent", "../b\n../c\n");
-	put(f->root, PROF "/x/y/parent", "..\n");
-	put(f->root, PROF "/x/y/z/parent", "..  # trailing comment\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n");
+	tree_put(f->root, PROF "/c/parent", "# absolute\n" P "/a\n");
+	tree_put(f->root, PROF "/x/parent", "../b\n../c\n");
+	tree_put(f->root, PROF "/x/y/parent", "..\n");
+	tree_put(f->root, PROF "/x/y/z/parent", "..  # trailing comment\n");
 	link_to(f->root, "etc/portage/make.profile", "../../" PROF "/x/y/z");
 	assert_int_equal(load(f), 0);
 	assert_string_equal(stack(f), "a b a c x x/y x/y/z");
@@ -163,13 +130,13 @@ static void test_parent_colon(void **state)
 	fixture *f = *state;
 
 	/* repo:path needs profile-formats = portage-2 */
-	put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\nprofile-formats = portage-2 profile-default-eapi\nprofile_eapi_when_unspecified = 7\n");
-	put(f->root, "etc/portage/repos.conf", "[ov]\nlocation = /srv/ov\n");
-	put(f->root, "srv/ov/profiles/repo_name", "ov\n");
-	put(f->root, "srv/ov/metadata/layout.conf", "masters = gentoo\nprofile-formats = portage-2\n");
-	put(f->root, "srv/ov/profiles/o/parent", "gentoo:a\n:local\n");
-	put(f->root, "srv/ov/profiles/local/eapi", "8\n");
-	put(f->root, PROF "/b/parent", "gentoo:a\n");
+	tree_put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\nprofile-formats = portage-2 profile-default-eapi\nprofile_eapi_when_unspecified = 7\n");
+	tree_put(f->root, "etc/portage/repos.conf", "[ov]\nlocation = /srv/ov\n");
+	tree_put(f->root, "srv/ov/profiles/repo_name", "ov\n");
+	tree_put(f->root, "srv/ov/metadata/layout.conf", "masters = gentoo\nprofile-formats = portage-2\n");
+	tree_put(f->root, "srv/ov/profiles/o/parent", "gentoo:a\n:local\n");
+	tree_put(f->root, "srv/ov/profiles/local/eapi", "8\n");
+	tree_put(f->root, PROF "/b/parent", "gentoo:a\n");
 	link_to(f->root, "etc/portage/make.profile", "/srv/ov/profiles/o");
 	assert_int_equal(load(f), 0);
 	assert_int_equal(f->prof.n, 3);
@@ -188,14 +155,14 @@ static void test_parent_colon(void **state)
 	assert_string_equal(f->prof.v[1].eapi, "7");
 
 	/* unknown repository */
-	put(f->root, PROF "/b/parent", "nosuch:a\n");
+	tree_put(f->root, PROF "/b/parent", "nosuch:a\n");
 	assert_int_equal(load(f), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx), "Unable to parse profile: '/etc/portage/make.profile': Parent "
 						       "'nosuch:a' not found: '" P "/b/parent'");
 
 	/* without portage-2 the colon is just part of a relative path */
-	put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\n");
-	put(f->root, PROF "/b/parent", "gentoo:a\n");
+	tree_put(f->root, "var/db/repos/gentoo/metadata/layout.conf", "masters =\n");
+	tree_put(f->root, PROF "/b/parent", "gentoo:a\n");
 	assert_int_equal(load(f), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx), "Unable to parse profile: '/etc/portage/make.profile': Parent '" P
 						       "/b/gentoo:a' not found: '" P "/b/parent'");
@@ -206,26 +173,26 @@ static void test_errors(void **state)
 	fixture *f = *state;
 
 	link_to(f->root, "etc/portage/make.profile", "../../" PROF "/b");
-	put(f->root, PROF "/b/parent", "# nothing but comments\n\n");
+	tree_put(f->root, PROF "/b/parent", "# nothing but comments\n\n");
 	assert_int_equal(load(f), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx),
 			    "Unable to parse profile: '/etc/portage/make.profile': Empty parent file: '" P "/b/parent'");
 
-	put(f->root, PROF "/b/parent", "../a\n../missing\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n../missing\n");
 	assert_int_equal(load(f), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx), "Unable to parse profile: '/etc/portage/make.profile': Parent '" P
 						       "/missing' not found: '" P "/b/parent'");
 
-	put(f->root, PROF "/b/parent", "../a\n");
-	put(f->root, PROF "/a/eapi", "9-future\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n");
+	tree_put(f->root, PROF "/a/eapi", "9-future\n");
 	assert_int_equal(load(f), -EINVAL);
 	assert_string_equal(hs_ctx_last_error(f->ctx), "Unable to parse profile: '/etc/portage/make.profile': Profile "
 						       "contains unsupported EAPI '9-future': '" P "/a/eapi'");
-	put(f->root, PROF "/a/eapi", "5\n");
+	tree_put(f->root, PROF "/a/eapi", "5\n");
 
 	/* a loop is an error of its own, not a stack overflow */
-	put(f->root, PROF "/a/parent", "../c\n");
-	put(f->root, PROF "/c/parent", "../b\n");
+	tree_put(f->root, PROF "/a/parent", "../c\n");
+	tree_put(f->root, PROF "/c/parent", "../b\n");
 	assert_int_equal(load(f), -ELOOP);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "'" P "/b' is its own parent"));
 	assert_int_equal(f->prof.n, 0);
@@ -238,7 +205,7 @@ static void test_no_profile(void **state)
 	assert_int_equal(load(f), -ENOENT);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "no profile: '/etc/portage/make.profile'"));
 	/* a make.profile that is a file is no profile either */
-	put(f->root, "etc/portage/make.profile", "../../" PROF "/a\n");
+	tree_put(f->root, "etc/portage/make.profile", "../../" PROF "/a\n");
 	assert_int_equal(load(f), -ENOENT);
 
 	/* the deprecated location */
@@ -248,7 +215,7 @@ static void test_no_profile(void **state)
 	assert_string_equal(stack(f), "a");
 
 	/* both: the new one wins, with Portage's warning when they differ */
-	put(f->root, PROF "/b/parent", "../a\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n");
 	{
 		char path[4096];
 
@@ -267,8 +234,8 @@ static void test_user_profile(void **state)
 	fixture *f = *state;
 
 	link_to(f->root, "etc/portage/make.profile", "../../" PROF "/a");
-	mkdir_p(f->root);
-	put(f->root, "etc/portage/profile/use.mask", "x\n");
+	tree_mkdir_p(f->root, 0755);
+	tree_put(f->root, "etc/portage/profile/use.mask", "x\n");
 	assert_int_equal(load(f), 0);
 	assert_string_equal(stack(f), "a /etc/portage/profile");
 	assert_true(f->prof.v[1].user);
@@ -276,10 +243,10 @@ static void test_user_profile(void **state)
 	assert_true(f->prof.v[1].stable_files);
 	assert_null(f->prof.v[1].repo);
 
-	put(f->root, "etc/portage/profile/eapi", "5\n");
+	tree_put(f->root, "etc/portage/profile/eapi", "5\n");
 	assert_int_equal(load(f), 0);
 	assert_string_equal(f->prof.v[1].eapi, "5");
-	put(f->root, "etc/portage/profile/eapi", "5\n6\n");
+	tree_put(f->root, "etc/portage/profile/eapi", "5\n6\n");
 	assert_int_equal(load(f), 0);
 	assert_null(f->prof.v[1].eapi);
 	assert_true(has_warning(f->ctx, "--- Invalid 'eapi' file (doesn't contain exactly one line): "
@@ -292,13 +259,13 @@ static void test_symlinks_stay_inside(void **state)
 
 	/* absolute and climbing symlinks resolve inside the root */
 	link_to(f->root, "etc/portage/make.profile", "../../../../../../../../../../" PROF "/b");
-	put(f->root, PROF "/b/parent", "/etc/myprofile\n");
+	tree_put(f->root, PROF "/b/parent", "/etc/myprofile\n");
 	link_to(f->root, "etc/myprofile", "/" PROF "/a");
 	assert_int_equal(load(f), 0);
 	assert_string_equal(stack(f), "a b");
 	/* a parent outside the repository is resolved (realpath) and may be anywhere in the root */
-	put(f->root, "srv/mine/parent", "/var/db/repos/gentoo/profiles/a\n");
-	put(f->root, PROF "/b/parent", "../../../../../../srv/mine\n");
+	tree_put(f->root, "srv/mine/parent", "/var/db/repos/gentoo/profiles/a\n");
+	tree_put(f->root, PROF "/b/parent", "../../../../../../srv/mine\n");
 	assert_int_equal(load(f), 0);
 	assert_string_equal(stack(f), "a /srv/mine b");
 	assert_null(f->prof.v[1].repo);
@@ -311,9 +278,9 @@ static void test_make_defaults(void **state)
 	hs_vars *expand = NULL;
 
 	link_to(f->root, "etc/portage/make.profile", "../../" PROF "/b");
-	put(f->root, PROF "/b/parent", "../a\n");
-	put(f->root, PROF "/a/make.defaults", "A=\"1\"\nUSE=\"x\"\nUSE=\"${USE} y\"\n");
-	put(f->root, PROF "/b/make.defaults", "A=\"${A} 2\"\nUSE=\"${USE} z\"\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n");
+	tree_put(f->root, PROF "/a/make.defaults", "A=\"1\"\nUSE=\"x\"\nUSE=\"${USE} y\"\n");
+	tree_put(f->root, PROF "/b/make.defaults", "A=\"${A} 2\"\nUSE=\"${USE} z\"\n");
 	assert_int_equal(load(f), 0);
 	assert_int_equal(hs_vars_new(&expand), 0);
 	for (size_t i = 0; i < f->prof.n; i++) {
@@ -339,16 +306,16 @@ static void test_node_files(void **state)
 	hs_profile_node *n;
 
 	link_to(f->root, "etc/portage/make.profile", "../../" PROF "/b");
-	put(f->root, PROF "/b/parent", "../a\n");
-	put(f->root, PROF "/b/eapi", "4\n");
+	tree_put(f->root, PROF "/b/parent", "../a\n");
+	tree_put(f->root, PROF "/b/eapi", "4\n");
 	/* a directory use.mask (portage-1-compat, the default format, allows it) */
-	put(f->root, PROF "/a/use.mask/10-x", "x\n-*\n");
-	put(f->root, PROF "/a/use.mask/20-y", "y\n");
-	put(f->root, PROF "/a/use.stable.mask", "s\n");
-	put(f->root, PROF "/a/package.use.force", "cat/pkg f\n");
-	put(f->root, PROF "/a/package.unmask", "cat/pkg\n");
-	put(f->root, PROF "/b/use.stable.force", "t\n");
-	put(f->root, PROF "/b/package.use.stable.mask", "cat/pkg u\n");
+	tree_put(f->root, PROF "/a/use.mask/10-x", "x\n-*\n");
+	tree_put(f->root, PROF "/a/use.mask/20-y", "y\n");
+	tree_put(f->root, PROF "/a/use.stable.mask", "s\n");
+	tree_put(f->root, PROF "/a/package.use.force", "cat/pkg f\n");
+	tree_put(f->root, PROF "/a/package.unmask", "cat/pkg\n");
+	tree_put(f->root, PROF "/b/use.stable.force", "t\n");
+	tree_put(f->root, PROF "/b/package.use.stable.mask", "cat/pkg u\n");
 	assert_int_equal(load(f), 0);
 	for (size_t i = 0; i < f->prof.n; i++)
 		assert_int_equal(hs_profile_node_read_files(f->ctx, &f->prof.v[i]), 0);
@@ -373,8 +340,8 @@ static void test_node_files(void **state)
 	{
 		hs_profile_node rn;
 
-		put(f->root, PROF "/use.force", "rf\n");
-		put(f->root, PROF "/package.mask", ">=cat/pkg-2\n");
+		tree_put(f->root, PROF "/use.force", "rf\n");
+		tree_put(f->root, PROF "/package.mask", ">=cat/pkg-2\n");
 		assert_int_equal(hs_profile_repo_node(f->ctx, &f->prof, hs_repos_main(&f->repos), &rn), 0);
 		assert_string_equal(rn.path, P);
 		assert_string_equal(rn.eapi, "0");

@@ -17,55 +17,9 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 /* ---- temp trees ---------------------------------------------------------------------------------- */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void mkd(const char *root, const char *rel)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	mkdir_p(path);
-}
-
 /* A repository directory with profiles/repo_name and optional layout.conf text. */
 static void make_repo(const char *root, const char *loc, const char *name, const char *layout)
 {
@@ -76,14 +30,14 @@ static void make_repo(const char *root, const char *loc, const char *name, const
 		char text[256];
 
 		snprintf(text, sizeof(text), "%s\n", name);
-		put(root, rel, text);
+		tree_put(root, rel, text);
 	} else {
 		snprintf(rel, sizeof(rel), "%s/profiles", loc);
-		mkd(root, rel);
+		tree_mkdir(root, rel);
 	}
 	if (layout) {
 		snprintf(rel, sizeof(rel), "%s/metadata/layout.conf", loc);
-		put(root, rel, layout);
+		tree_put(root, rel, layout);
 	}
 }
 
@@ -112,7 +66,7 @@ static int teardown(void **state)
 
 	hs_repos_free(&f->repos);
 	hs_ctx_free(f->ctx);
-	rm_rf(f->root);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -186,7 +140,7 @@ static void test_file_priority_masters(void **state)
 	make_repo(f->root, "srv/gentoo", "gentoo", "masters =\n");
 	make_repo(f->root, "srv/ov", "ov", "# comment\nmasters = gentoo\n");
 	make_repo(f->root, "srv/local", "local", "masters = gentoo ov\n");
-	put(f->root, "etc/portage/repos.conf",
+	tree_put(f->root, "etc/portage/repos.conf",
 	    "[DEFAULT]\nmain-repo = gentoo\n\n[gentoo]\nlocation = /srv/gentoo\n\n"
 	    "[local]\nlocation = /srv/local\npriority = 100\n\n"
 	    "; a comment\n[ov]\nlocation = /srv/ov/\npriority = 1_0\n");
@@ -222,11 +176,11 @@ static void test_directory_order_and_override(void **state)
 	make_repo(f->root, "srv/ov", "ov", "masters = gentoo\n");
 	make_repo(f->root, "srv/ov2", "ov", "masters = gentoo\n");
 	/* code-point order: "10-ov.conf" < "9-late.conf"; skipped: dot files and backups */
-	put(f->root, "etc/portage/repos.conf/10-ov.conf", "[ov]\nlocation = /srv/ov\npriority = 5\n");
-	put(f->root, "etc/portage/repos.conf/9-late.conf", "[ov]\npriority = 7\n");
-	put(f->root, "etc/portage/repos.conf/99-x.conf~", "[ov]\npriority = 99\nlocation = /srv/ov2\n");
-	put(f->root, "etc/portage/repos.conf/.hidden.conf", "[ov]\npriority = 98\n");
-	put(f->root, "etc/portage/repos.conf/sub/a.conf", "[ov]\nmasters = \n");
+	tree_put(f->root, "etc/portage/repos.conf/10-ov.conf", "[ov]\nlocation = /srv/ov\npriority = 5\n");
+	tree_put(f->root, "etc/portage/repos.conf/9-late.conf", "[ov]\npriority = 7\n");
+	tree_put(f->root, "etc/portage/repos.conf/99-x.conf~", "[ov]\npriority = 99\nlocation = /srv/ov2\n");
+	tree_put(f->root, "etc/portage/repos.conf/.hidden.conf", "[ov]\npriority = 98\n");
+	tree_put(f->root, "etc/portage/repos.conf/sub/a.conf", "[ov]\nmasters = \n");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 	print_warnings(f->ctx);
 	assert_int_equal(hs_ctx_warning_count(f->ctx), 0);
@@ -250,7 +204,7 @@ static void test_missing_location_and_names(void **state)
 	make_repo(f->root, "srv/other", "other-name", "masters = gentoo\n");
 	make_repo(f->root, "srv/noname", NULL, "masters = gentoo\n");
 	make_repo(f->root, "srv/lay", "wrong", "masters = gentoo\nrepo-name = laid out\n");
-	put(f->root, "etc/portage/repos.conf",
+	tree_put(f->root, "etc/portage/repos.conf",
 	    "[nolocation]\npriority = 3\n"
 	    "[MyOverlay]\nlocation = /srv/My\n"
 	    "[mismatch]\nlocation = /srv/other\n"
@@ -287,7 +241,7 @@ static void test_masters_warnings(void **state)
 	make_repo(f->root, "var/db/repos/gentoo", "gentoo", "masters =\n");
 	make_repo(f->root, "srv/a", "a", NULL);
 	make_repo(f->root, "srv/b", "b", "masters = gentoo missing-one\n");
-	put(f->root, "etc/portage/repos.conf/x.conf", "[a]\nlocation = /srv/a\n[b]\nlocation = /srv/b\n");
+	tree_put(f->root, "etc/portage/repos.conf/x.conf", "[a]\nlocation = /srv/a\n[b]\nlocation = /srv/b\n");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 	print_warnings(f->ctx);
 	a = hs_repos_find(&f->repos, "a");
@@ -325,7 +279,7 @@ static void test_parse_errors_drop_everything(void **state)
 		FILE *fp;
 
 		snprintf(path, sizeof(path), "%s/etc/portage", f->root);
-		mkdir_p(path);
+		tree_mkdir_p(path, 0755);
 		strcat(path, "/repos.conf");
 		fp = fopen(path, "w");
 		assert_non_null(fp);
@@ -357,7 +311,7 @@ static void test_interpolation_and_symlinks(void **state)
 	/* an absolute symlink inside the tree resolves inside the root */
 	snprintf(target, sizeof(target), "%s/srv/link", f->root);
 	assert_int_equal(symlink("/srv/real", target), 0);
-	put(f->root, "etc/portage/repos.conf",
+	tree_put(f->root, "etc/portage/repos.conf",
 	    "[DEFAULT]\nbase = /srv\n[ov]\nlocation = %(EPREFIX)s%(base)s/link\nsync-uri = https://x/100%%\n");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 	print_warnings(f->ctx);
@@ -374,7 +328,7 @@ static void test_default_section_inheritance(void **state)
 	make_repo(f->root, "var/db/repos/gentoo", "gentoo", "masters =\n");
 	make_repo(f->root, "srv/ov", "ov", "masters = gentoo\n");
 	/* configparser: every section inherits [DEFAULT]'s options, the main repository included */
-	put(f->root, "etc/portage/repos.conf", "[DEFAULT]\npriority = 5\nmain-repo = gentoo\n[ov]\nlocation = /srv/ov\n");
+	tree_put(f->root, "etc/portage/repos.conf", "[DEFAULT]\npriority = 5\nmain-repo = gentoo\n[ov]\nlocation = /srv/ov\n");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 	assert_int_equal(hs_repos_find(&f->repos, "ov")->priority, 5);
 	assert_int_equal(hs_repos_main(&f->repos)->priority, 5);
@@ -386,7 +340,7 @@ static void test_main_repo_override(void **state)
 
 	make_repo(f->root, "var/db/repos/gentoo", "gentoo", NULL);
 	make_repo(f->root, "srv/mine", "mine", "masters =\n");
-	put(f->root, "etc/portage/repos.conf", "[DEFAULT]\nmain-repo = mine\n[mine]\nlocation = /srv/mine\n");
+	tree_put(f->root, "etc/portage/repos.conf", "[DEFAULT]\nmain-repo = mine\n[mine]\nlocation = /srv/mine\n");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 	print_warnings(f->ctx);
 	assert_string_equal(f->repos.main_repo, "mine");
@@ -408,7 +362,7 @@ static void test_portdir_compat(void **state)
 	make_repo(f->root, "usr/portage", "gentoo", "masters =\n");
 	make_repo(f->root, "srv/o1", "o1", "masters = gentoo\n");
 	make_repo(f->root, "srv/o 2", "o2", "masters = gentoo\n");
-	put(f->root, "etc/portage/repos.conf", "[o2]\npriority = 50\nlocation = /srv/elsewhere\n");
+	tree_put(f->root, "etc/portage/repos.conf", "[o2]\npriority = 50\nlocation = /srv/elsewhere\n");
 	assert_int_equal(hs_vars_new(&vars), 0);
 	assert_int_equal(hs_vars_set(vars, "PORTDIR", "/usr//portage/", NULL, 0), 0);
 	assert_int_equal(hs_vars_set(vars, "PORTDIR_OVERLAY", "/srv/o1 '/srv/o 2' /srv/not-there", NULL, 0), 0);
@@ -581,15 +535,15 @@ static void test_ebuild_listing(void **state)
 
 	make_repo(f->root, "var/db/repos/gentoo", "gentoo", "masters =\n");
 	make_repo(f->root, "srv/ov", "ov", "masters = gentoo\n");
-	put(f->root, "etc/portage/repos.conf", "[ov]\nlocation = /srv/ov\npriority = 1\n");
+	tree_put(f->root, "etc/portage/repos.conf", "[ov]\nlocation = /srv/ov\npriority = 1\n");
 	for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
 		snprintf(rel, sizeof(rel), "var/db/repos/gentoo/metadata/md5-cache/app-misc/%s", entries[i]);
-		put(f->root, rel, "EAPI=8\nSLOT=0\n");
+		tree_put(f->root, rel, "EAPI=8\nSLOT=0\n");
 	}
-	put(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-1.0", "EAPI=7\nSLOT=1\n");
-	put(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-3", "EAPI=8\nSLOT=0\nbroken\n");
+	tree_put(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-1.0", "EAPI=7\nSLOT=1\n");
+	tree_put(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-3", "EAPI=8\nSLOT=0\nbroken\n");
 	/* a directory named like a version is not an entry */
-	mkd(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-4");
+	tree_mkdir(f->root, "srv/ov/metadata/md5-cache/app-misc/pkg-4");
 	assert_int_equal(hs_repos_load(f->ctx, NULL, &f->repos), 0);
 
 	assert_int_equal(hs_repos_ebuilds(f->ctx, &f->repos, "app-misc", "pkg", &eb, &n), 0);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 #define WHEN 1764806400 /* 2025-12-04 */
 #define MARK "# Added by homesetup " HS_VERSION_STRING " on 2025-12-04: systemd-homed needs these flags " \
@@ -27,45 +28,6 @@
 #define END "# End of the lines added by homesetup"
 
 /* ---- temp trees ------------------------------------------------------------------------------------ */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
 /* The file's bytes, or NULL when it does not exist. */
 static char *slurp(const char *root, const char *rel)
 {
@@ -319,8 +281,8 @@ static void test_makeconf_refused(void **state)
 
 	/* `source`: the file that really holds the last USE is named */
 	assert_non_null(mkdtemp(root));
-	put(root, "etc/portage/flags.conf", "USE=\"${USE} sourced\"\n");
-	put(root, "etc/portage/other.conf", "CFLAGS=\"-O2\"\n");
+	tree_put(root, "etc/portage/flags.conf", "USE=\"${USE} sourced\"\n");
+	tree_put(root, "etc/portage/other.conf", "CFLAGS=\"-O2\"\n");
 	assert_int_equal(hs_ctx_new(&ctx), 0);
 	assert_int_equal(hs_ctx_set_root(ctx, root), 0);
 	expect_makeconf_refused(ctx, mc, "USE=\"a\"\nsource flags.conf\n", -ENOTSUP,
@@ -343,7 +305,7 @@ static void test_makeconf_refused(void **state)
 		hs_edit_free(e);
 	}
 	hs_ctx_free(ctx);
-	rm_rf(root);
+	tree_rm_rf(root);
 }
 
 static void test_makeconf_stacked_and_changed(void **state)
@@ -376,9 +338,9 @@ static void test_overlay(void **state)
 	hs_root_overlay ov = { HS_ROOT_CONFIG, "/etc/portage/package.use/m", "new\n", 4 };
 
 	assert_non_null(mkdtemp(root));
-	put(root, "etc/portage/package.use/a", "a\n");
-	put(root, "etc/portage/package.use/z", "z\n");
-	put(root, "etc/portage/package.use/m~", "backup\n");
+	tree_put(root, "etc/portage/package.use/a", "a\n");
+	tree_put(root, "etc/portage/package.use/z", "z\n");
+	tree_put(root, "etc/portage/package.use/m~", "backup\n");
 	assert_int_equal(hs_ctx_new(&ctx), 0);
 	assert_int_equal(hs_ctx_set_root(ctx, root), 0);
 	hs_ctx_set_overlay(ctx, &ov);
@@ -415,7 +377,7 @@ static void test_overlay(void **state)
 	assert_string_equal(buf, "z\n");
 	free(buf);
 	hs_ctx_free(ctx);
-	rm_rf(root);
+	tree_rm_rf(root);
 }
 
 /* ---- plans on Gentoo-shaped trees --------------------------------------------------------------------------- */
@@ -443,27 +405,27 @@ static void test_overlay(void **state)
 
 static void gentoo_tree(const char *root)
 {
-	put(root, PROF "/repo_name", "gentoo\n");
-	put(root, REPO "/metadata/layout.conf", "masters =\n");
-	put(root, PROF "/base/eapi", "5\n");
-	put(root, PROF "/base/make.defaults",
+	tree_put(root, PROF "/repo_name", "gentoo\n");
+	tree_put(root, REPO "/metadata/layout.conf", "masters =\n");
+	tree_put(root, PROF "/base/eapi", "5\n");
+	tree_put(root, PROF "/base/make.defaults",
 	    "ARCH=\"amd64\"\nACCEPT_KEYWORDS=\"${ARCH}\"\nUSE_EXPAND=\"PYTHON_SINGLE_TARGET\"\n"
 	    "PYTHON_SINGLE_TARGET=\"python3_12\"\nUSE_EXPAND_UNPREFIXED=\"ARCH\"\nUSE_EXPAND_IMPLICIT=\"ARCH\"\n"
 	    "USE_EXPAND_VALUES_ARCH=\"amd64\"\nPROFILE_ONLY_VARIABLES=\"ARCH\"\n");
-	put(root, PROF "/base/use.force", "abi_x86_64\n");
+	tree_put(root, PROF "/base/use.force", "abi_x86_64\n");
 	{
 		char link[4096];
 
 		snprintf(link, sizeof(link), "%s/etc/portage", root);
-		mkdir_p(link);
+		tree_mkdir_p(link, 0755);
 		snprintf(link, sizeof(link), "%s/etc/portage/make.profile", root);
 		assert_int_equal(symlink("../../" PROF "/base", link), 0);
 	}
-	put(root, CACHE "/sys-apps/systemd-260.1",
+	tree_put(root, CACHE "/sys-apps/systemd-260.1",
 	    "EAPI=8\nIUSE=" SYSTEMD_IUSE "\nKEYWORDS=amd64\nREQUIRED_USE=" SYSTEMD_REQUSE "\nSLOT=0/2\n");
-	put(root, CACHE "/sys-auth/pambase-20251104-r1",
+	tree_put(root, CACHE "/sys-auth/pambase-20251104-r1",
 	    "EAPI=8\nIUSE=" PAMBASE_IUSE "\nKEYWORDS=amd64\nREQUIRED_USE=" PAMBASE_REQUSE "\nSLOT=0\n");
-	put(root, "etc/portage/make.conf", "# empty\n");
+	tree_put(root, "etc/portage/make.conf", "# empty\n");
 }
 
 typedef struct fixture {
@@ -482,7 +444,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->root));
 	gentoo_tree(f->root);
 	snprintf(dir, sizeof(dir), "%s/etc/portage/package.use", f->root);
-	mkdir_p(dir);
+	tree_mkdir_p(dir, 0755);
 	assert_int_equal(hs_ctx_new(&f->ctx), 0);
 	assert_int_equal(hs_ctx_set_root(f->ctx, f->root), 0);
 	*state = f;
@@ -496,7 +458,7 @@ static int teardown(void **state)
 	hs_use_plan_free(f->plan);
 	hs_portage_free(f->p);
 	hs_ctx_free(f->ctx);
-	rm_rf(f->root);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -613,7 +575,7 @@ static void test_plan_pam_krb5(void **state)
 	char *d;
 
 	/* pam_krb5 on for pambase: homed? ( !pam_krb5 ) turns it off, never the other way round */
-	put(f->root, "etc/portage/package.use/auth", "sys-auth/pambase pam_krb5\n");
+	tree_put(f->root, "etc/portage/package.use/auth", "sys-auth/pambase pam_krb5\n");
 	if (plan_homed(f, NULL) != 0)
 		fail_msg("%s", hs_ctx_last_error(f->ctx));
 	assert_int_equal(hs_use_plan_change_count(f->plan, 1), 2);
@@ -632,7 +594,7 @@ static void test_plan_override(void **state)
 	char *file;
 
 	/* a later file of package.use turns pam off again: refused, naming it */
-	put(f->root, "etc/portage/package.use/zz-local", "# mine\nsys-apps/systemd -pam\n");
+	tree_put(f->root, "etc/portage/package.use/zz-local", "# mine\nsys-apps/systemd -pam\n");
 	assert_int_equal(plan_homed(f, NULL), -EPERM);
 	assert_null(f->plan);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "sys-apps/systemd-260.1: USE flag 'pam' would still be off: "
@@ -664,9 +626,9 @@ static void test_plan_override(void **state)
 	}
 
 	/* a more specific atom wins whatever the order: refused even with --force-order */
-	rm_rf(f->root);
+	tree_rm_rf(f->root);
 	gentoo_tree(f->root);
-	put(f->root, "etc/portage/package.use/aaa", "=sys-apps/systemd-260.1 -pam\n");
+	tree_put(f->root, "etc/portage/package.use/aaa", "=sys-apps/systemd-260.1 -pam\n");
 	assert_int_equal(plan_homed(f, &o), -EPERM);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "/etc/portage/package.use/aaa:1 ('=sys-apps/systemd-260.1 "
 							    "-pam') overrides homesetup's 'sys-apps/systemd' line"));
@@ -678,14 +640,14 @@ static void test_plan_pinned_and_env(void **state)
 	fixture *f = *state;
 
 	/* homed masked by the profile */
-	put(f->root, PROF "/base/package.use.mask", "sys-apps/systemd homed\n");
+	tree_put(f->root, PROF "/base/package.use.mask", "sys-apps/systemd homed\n");
 	assert_int_equal(plan_homed(f, NULL), -EPERM);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "sys-apps/systemd-260.1: USE flag 'homed' is masked by "
 							    "/" PROF "/base/package.use.mask:1"));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "/etc/portage/profile/package.use.mask"));
 	unlink(strcat(strcpy((char[256]){0}, f->root), "/" PROF "/base/package.use.mask"));
 	/* pam masked: REQUIRED_USE cannot hold with homed */
-	put(f->root, PROF "/base/use.mask", "pam\n");
+	tree_put(f->root, PROF "/base/use.mask", "pam\n");
 	assert_int_equal(plan_homed(f, NULL), -EDOM);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "sys-apps/systemd-260.1: "));
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "pam is masked by /" PROF "/base/use.mask:1"));
@@ -760,7 +722,7 @@ static void test_plan_forms(void **state)
 	char path[256];
 
 	/* no package.use at all: the directory is made on commit */
-	rm_rf(strcat(strcpy(path, f->root), "/etc/portage/package.use"));
+	tree_rm_rf(strcat(strcpy(path, f->root), "/etc/portage/package.use"));
 	assert_int_equal(plan_homed(f, &o), 0);
 	assert_false(exists(f->root, "etc/portage/package.use"));
 	assert_int_equal(hs_use_plan_commit(f->plan, 0), 0);
@@ -770,8 +732,8 @@ static void test_plan_forms(void **state)
 	assert_true(exists(f->root, "etc/portage/package.use/systemd-homed"));
 
 	/* package.use as a file: our block goes at its end, and revert leaves the file as it was */
-	rm_rf(path);
-	put(f->root, "etc/portage/package.use", "app-misc/x y\n");
+	tree_rm_rf(path);
+	tree_put(f->root, "etc/portage/package.use", "app-misc/x y\n");
 	assert_int_equal(plan_homed(f, &o), 0);
 	assert_string_equal(hs_edit_path(hs_use_plan_edit(f->plan, 0)), "/etc/portage/package.use");
 	assert_int_equal(hs_use_plan_commit(f->plan, 0), 0);
@@ -793,7 +755,7 @@ static void test_plan_makeconf(void **state)
 	hs_use_options o = { .when = WHEN, .target = HS_USE_TARGET_MAKE_CONF };
 	char *file;
 
-	put(f->root, "etc/portage/make.conf", "# mine\nUSE=\"a\"\nUSE=\"${USE} b\"\nCFLAGS=\"-O2\"\n");
+	tree_put(f->root, "etc/portage/make.conf", "# mine\nUSE=\"a\"\nUSE=\"${USE} b\"\nCFLAGS=\"-O2\"\n");
 	assert_int_equal(plan_homed(f, &o), 0);
 	assert_int_equal(hs_use_plan_note_count(f->plan), 1);
 	assert_non_null(strstr(hs_use_plan_note(f->plan, 0), "make.conf's USE applies to every package"));
@@ -812,15 +774,15 @@ static void test_plan_makeconf(void **state)
 	free(file);
 
 	/* package.use beats make.conf: refused, naming the line */
-	put(f->root, "etc/portage/package.use/systemd", "sys-apps/systemd -pam\n");
+	tree_put(f->root, "etc/portage/package.use/systemd", "sys-apps/systemd -pam\n");
 	assert_int_equal(plan_homed(f, &o), -EPERM);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "/etc/portage/package.use/systemd:1 ('sys-apps/systemd "
 							    "-pam') overrides make.conf's USE"));
 	unlink(strcat(strcpy((char[256]){0}, f->root), "/etc/portage/package.use/systemd"));
 
 	/* the last USE comes through `source`: refused, naming that file */
-	put(f->root, "etc/portage/make.conf", "USE=\"a\"\nsource use.conf\n");
-	put(f->root, "etc/portage/use.conf", "USE=\"${USE} b\"\n");
+	tree_put(f->root, "etc/portage/make.conf", "USE=\"a\"\nsource use.conf\n");
+	tree_put(f->root, "etc/portage/use.conf", "USE=\"${USE} b\"\n");
 	assert_int_equal(plan_homed(f, &o), -ENOTSUP);
 	assert_non_null(strstr(hs_ctx_last_error(f->ctx), "/etc/portage/use.conf:1: USE is last set here"));
 }

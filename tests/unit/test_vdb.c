@@ -18,42 +18,9 @@
 #include <unistd.h>
 
 #include "homesetupP.h"
+#include "helpers/tree.h"
 
 /* ---- temp trees ---------------------------------------------------------------------------------- */
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void mkdir_p(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	mkdir(buf, 0755);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[4096], dir[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdir_p(dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
 typedef struct fixture {
 	char root[256];
 	hs_ctx *ctx;
@@ -80,7 +47,7 @@ static int teardown(void **state)
 
 	hs_installed_list_free(f->list, f->n);
 	hs_ctx_free(f->ctx);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tree_rm_rf(f->root);
 	free(f);
 	return 0;
 }
@@ -250,20 +217,20 @@ static void test_skipped_entries(void **state)
 {
 	fixture *f = *state;
 
-	put(f->root, "var/db/pkg/app-misc/foo-1.0/SLOT", "0\n");
-	put(f->root, "var/db/pkg/app-misc/foo-bar-2-r1/SLOT", "1\n");
-	put(f->root, "var/db/pkg/app-misc/-MERGING-foo-1.1/SLOT", "0\n");
-	put(f->root, "var/db/pkg/app-misc/.foo-1.2/SLOT", "0\n");
-	put(f->root, "var/db/pkg/app-misc/CVS/Entries", "x\n");
-	put(f->root, "var/db/pkg/app-misc/lost+found/x", "x\n");
-	put(f->root, "var/db/pkg/app-misc/notaversion/SLOT", "0\n");
-	put(f->root, "var/db/pkg/app-misc/file-1.0", "a file, not a package directory\n");
-	put(f->root, "var/db/pkg/.hidden-cat/foo-1.0/SLOT", "0\n");
-	put(f->root, "var/db/pkg/-MERGING-cat/foo-1.0/SLOT", "0\n");
-	put(f->root, "var/db/pkg/+bad/foo-1.0/SLOT", "0\n");
-	put(f->root, "var/db/pkg/.keep", "");
-	put(f->root, "var/db/pkg/app-misc/foo-1.0-r2/SLOT", "0\n");
-	put(f->root, "var/db/pkg/app-misc/foo-01.0/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/foo-1.0/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/foo-bar-2-r1/SLOT", "1\n");
+	tree_put(f->root, "var/db/pkg/app-misc/-MERGING-foo-1.1/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/.foo-1.2/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/CVS/Entries", "x\n");
+	tree_put(f->root, "var/db/pkg/app-misc/lost+found/x", "x\n");
+	tree_put(f->root, "var/db/pkg/app-misc/notaversion/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/file-1.0", "a file, not a package directory\n");
+	tree_put(f->root, "var/db/pkg/.hidden-cat/foo-1.0/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/-MERGING-cat/foo-1.0/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/+bad/foo-1.0/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/.keep", "");
+	tree_put(f->root, "var/db/pkg/app-misc/foo-1.0-r2/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/app-misc/foo-01.0/SLOT", "0\n");
 
 	f->n = find(f->ctx, NULL, &f->list);
 	print_warnings(f->ctx);
@@ -307,14 +274,14 @@ static void test_whitespace_and_values(void **state)
 	fixture *f = *state;
 	const hs_installed *p;
 
-	put(f->root, "var/db/pkg/dev-libs/x-1/USE", "  b\ta \n\n c\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/IUSE", "+a   -b\nc\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/IUSE_EFFECTIVE", "a b c\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/SLOT", " 2/2.1 \n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/EAPI", "\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/repository", "my-overlay\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/PKGUSE", "a  -b\n");
-	put(f->root, "var/db/pkg/dev-libs/x-1/KEYWORDS", "~amd64\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/USE", "  b\ta \n\n c\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/IUSE", "+a   -b\nc\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/IUSE_EFFECTIVE", "a b c\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/SLOT", " 2/2.1 \n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/EAPI", "\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/repository", "my-overlay\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/PKGUSE", "a  -b\n");
+	tree_put(f->root, "var/db/pkg/dev-libs/x-1/KEYWORDS", "~amd64\n");
 	f->n = find(f->ctx, "dev-libs/x[a,-d(-)]", &f->list);
 	assert_int_equal(f->n, 1);
 	p = f->list[0];
@@ -348,12 +315,12 @@ static void test_metadata_fallback(void **state)
 	const hs_installed *p;
 
 	/* only the metadata file left (emaint vdb --fix --delete-individual-files) */
-	put(f->root, "var/db/pkg/sys-apps/systemd-260.1/metadata",
+	tree_put(f->root, "var/db/pkg/sys-apps/systemd-260.1/metadata",
 	    "#format=1\nEAPI=8\nIUSE=+acl  homed\nKEYWORDS=amd64\nSLOT=0/2\nUSE=amd64 homed\n"
 	    "repository=gentoo\n#dir_mtime=1700000000123456789\n");
 	/* an individual file wins over the metadata file */
-	put(f->root, "var/db/pkg/sys-apps/systemd-260.1/PKGUSE", "homed\n");
-	put(f->root, "var/db/pkg/sys-apps/systemd-260.1/KEYWORDS", "~amd64\n");
+	tree_put(f->root, "var/db/pkg/sys-apps/systemd-260.1/PKGUSE", "homed\n");
+	tree_put(f->root, "var/db/pkg/sys-apps/systemd-260.1/KEYWORDS", "~amd64\n");
 	set_dir_mtime(f->root, "var/db/pkg/sys-apps/systemd-260.1", 1700000000, 123456789);
 
 	f->n = find(f->ctx, "sys-apps/systemd", &f->list);
@@ -400,7 +367,7 @@ static void test_metadata_malformed(void **state)
 
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		hs_ctx_clear_warnings(f->ctx);
-		put(f->root, "var/db/pkg/a-b/c-1/metadata", bad[i][0]);
+		tree_put(f->root, "var/db/pkg/a-b/c-1/metadata", bad[i][0]);
 		set_dir_mtime(f->root, "var/db/pkg/a-b/c-1", 0, 1);
 		f->n = find(f->ctx, NULL, &f->list);
 		assert_int_equal(f->n, 1);
@@ -514,9 +481,9 @@ static void test_installed_contents(void **state)
 	const hs_contents_entry *e;
 	size_t n = 0;
 
-	put(f->root, "var/db/pkg/x-y/dup-1/CONTENTS",
+	tree_put(f->root, "var/db/pkg/x-y/dup-1/CONTENTS",
 	    "obj /etc/a b 1\ndir /etc\nobj /etc/a c 2\nobj /etc/z z 3\nsym /etc/m -> a 4\n");
-	put(f->root, "var/db/pkg/x-y/none-1/SLOT", "0\n");
+	tree_put(f->root, "var/db/pkg/x-y/none-1/SLOT", "0\n");
 	f->n = find(f->ctx, NULL, &f->list);
 	assert_int_equal(f->n, 2);
 	p = f->list[0];
