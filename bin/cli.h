@@ -63,6 +63,16 @@ int cmd_keys(struct cli *cli, int argc, char **argv);
 void help_keys(FILE *out);
 int cmd_move_plan(struct cli *cli, int argc, char **argv);
 void help_move_plan(FILE *out);
+/* `verify` and `manifest` (bin/cmd_verify.c). */
+int cmd_verify(struct cli *cli, int argc, char **argv);
+void help_verify(FILE *out);
+int cmd_manifest(struct cli *cli, int argc, char **argv);
+void help_manifest(FILE *out);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+void help_migrate(FILE *out);
+/* `migrate check USER` (bin/cmd_migrate_check.c), dispatched by cmd_migrate; argv[0] is "check". */
+int cmd_migrate_check(struct cli *cli, int argc, char **argv);
+void help_migrate_check(FILE *out);
 
 /* Output helpers (bin/output.c). */
 /* Print "homesetup: <message>" to stderr; returns EXIT_USAGE for `return cli_usage_error(...)`. */
@@ -90,6 +100,7 @@ static inline void cli_json_putp(struct json_object **o) { json_object_put(*o); 
 #define CLI_DEFINE_FREEP(type, func) \
 	static inline void func##p(type **p) { func(*p); }
 CLI_DEFINE_FREEP(hs_atom, hs_atom_free)
+CLI_DEFINE_FREEP(hs_atom_buf, hs_atom_buf_free)
 CLI_DEFINE_FREEP(hs_version, hs_version_free)
 CLI_DEFINE_FREEP(hs_useset, hs_useset_free)
 CLI_DEFINE_FREEP(hs_iuse, hs_iuse_free)
@@ -136,5 +147,37 @@ static inline void cli_lines_donep(struct cli_lines *r) { cli_lines_done(r); }
 /* Flush stdout and report a write error ("homesetup: write error: ..."). Returns code, or EXIT_USAGE when
  * the output could not be written. */
 int cli_finish(struct cli *cli, int code);
+
+/* Check reports (hs_check_run, hs_migrate_facts_report), rendered alike by `check` and `migrate check`
+ * (bin/output.c; doc/check-json.md). */
+struct cli_report_view {
+	bool verbose;     /* every result with its id, detail and fix (else only the problems have them) */
+	bool collapse;    /* results a reader cannot tell apart are shown once with their count (not with verbose) */
+	bool groups;      /* a heading before each group of checks */
+	const char *user; /* the user the "migrate" checks are about, named in that group's heading; or NULL */
+};
+/* "\n * TITLE\n" in Portage's style, the title (printf @fmt) in bold. */
+void cli_heading(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The heading of a check group: its title ("use": "USE flags emerge would build with"; "migrate" with @user:
+ * "Migrating USER to systemd-homed"), or the group's name for one without a title. */
+void cli_report_print_group(struct cli *cli, const char *group, const char *user);
+/* counts[status]: how many results of @rep have each hs_check_status. */
+void cli_report_count(const hs_report *rep, size_t counts[4]);
+/* The results in Portage's " * " style with an OpenRC-like status at the right edge (width of the terminal,
+ * at most 100 columns), every problem followed by its detail and fix; with cli->quiet only WARN and FAIL. */
+void cli_report_print_results(struct cli *cli, const hs_report *rep, const struct cli_report_view *view);
+/* The closing count "\n * F failed, W warnings, O ok, S skipped\n", coloured by the worst status. */
+void cli_report_print_counts(struct cli *cli, const hs_report *rep);
+/* Add "results", "counts" and "worst" (doc/check-json.md) to @o, in that order. Returns 0, or -1 when out of
+ * memory. */
+int cli_report_json_add(struct json_object *o, const hs_report *rep);
+/* --kv: one line per result, TAB-separated KEY=VALUE fields: id, group, status, summary, then detail and fix
+ * when set. */
+void cli_report_print_kv(const hs_report *rep);
+/* Write "KEY=VALUE" to stdout with backslash, TAB, LF and CR in @value written as \\, \t, \n, \r (--kv). */
+void cli_kv_put(const char *key, const char *value);
+/* A size as homectl's --disk-size takes it: bytes, or a number with K, M, G or T (either case, powers of 1024),
+ * optionally followed by "B" or "iB" ("20G", "20g", "20GiB", "512MB"). 0, -EINVAL, or -ERANGE. */
+int cli_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -216,13 +216,17 @@ static int show_atoms(struct cli *cli, char **atoms, int n, unsigned flags)
 static int batch_atoms(struct cli *cli, unsigned flags)
 {
 	_cleanup_lines_ struct cli_lines in = { .fd = STDIN_FILENO };
+	_cleanup_(hs_atom_buf_freep) hs_atom_buf *buf = NULL;
 	char *line;
 	ssize_t n;
 
+	/* One buffer for every line: a batch of thousands of atoms allocates nothing per atom to parse it. */
+	if (hs_atom_buf_new(&buf) < 0)
+		return cli_error(cli, "out of memory");
 	while ((n = cli_lines_next(&in, &line)) >= 0) {
-		_cleanup_atom_ hs_atom *a = NULL;
+		const hs_atom *a = NULL;
 		_cleanup_json_ struct json_object *o = NULL;
-		int r = hs_atom_parse(cli->ctx, &a, line, (size_t)n, flags);
+		int r = hs_atom_parse_into(cli->ctx, &a, buf, line, (size_t)n, flags);
 
 		o = atom_json(line, (size_t)n, a, r < 0 ? hs_ctx_last_error(cli->ctx) : NULL);
 		if (!o)

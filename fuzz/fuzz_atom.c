@@ -5,7 +5,9 @@
  * (hs_atom_compare() == 0) formatting to the same text; a failure must be -EINVAL with a message. The atom
  * parser's own recogniser of versions must agree with version.c: "=c/p-INPUT" has the version INPUT exactly
  * when INPUT is a version. When the input splits at a TAB, both halves are compared: hs_atom_compare() must be
- * antisymmetric and hs_atom_intersects() symmetric. Invariant violations trap.
+ * antisymmetric and hs_atom_intersects() symmetric. hs_atom_parse_into(), into one buffer kept from input to
+ * input (so it holds whatever the previous inputs left, valid or not), must agree with hs_atom_parse(): the same
+ * verdict, the same message, an equal atom formatting to the same text. Invariant violations trap.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -76,6 +78,35 @@ static hs_atom *parse_checked(hs_ctx *ctx, const char *s, size_t len, unsigned f
 	if (hs_atom_usedep(a, hs_atom_usedep_count(a)))
 		__builtin_trap();
 	return a;
+}
+
+/* The buffer of hs_atom_parse_into(), reused by every input (reachable until exit, so never a leak). */
+static hs_atom_buf *shared_buf;
+
+/* hs_atom_parse_into() of s[0..len) agrees with hs_atom_parse(), which gave a (NULL: the error msg). */
+static void check_into(hs_ctx *ctx, const char *s, size_t len, unsigned flags, const hs_atom *a, const char *msg)
+{
+	const hs_atom *b = (const hs_atom *)&b; /* must be reset to NULL on failure */
+	char *ta = NULL, *tb = NULL;
+	int r;
+
+	if (!shared_buf && hs_atom_buf_new(&shared_buf) < 0)
+		return;
+	hs_ctx_clear_error(ctx);
+	r = hs_atom_parse_into(ctx, &b, shared_buf, s, len, flags);
+	if (r == -ENOMEM || (!a && !msg))
+		return; /* out of memory, here or in hs_atom_parse() */
+	if (r < 0) {
+		if (r != -EINVAL || b || a || strcmp(hs_ctx_last_error(ctx), msg) != 0)
+			__builtin_trap();
+		return;
+	}
+	if (!b || !a || hs_atom_compare(a, b) != 0 || hs_atom_compare(b, a) != 0)
+		__builtin_trap();
+	if (hs_atom_format(a, &ta) == 0 && hs_atom_format(b, &tb) == 0 && strcmp(ta, tb) != 0)
+		__builtin_trap();
+	free(ta);
+	free(tb);
 }
 
 /* format → parse → equal atom, same text. */
@@ -149,7 +180,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole) {
 		for (size_t k = 0; k < sizeof(flag_sets) / sizeof(flag_sets[0]); k++) {
 			hs_atom *a = parse_checked(ctx, whole, size, flag_sets[k]);
+			char *msg = a || hs_ctx_last_errno(ctx) != -EINVAL ? NULL : strdup(hs_ctx_last_error(ctx));
 
+			check_into(ctx, whole, size, flag_sets[k], a, msg);
+			free(msg);
 			if (a)
 				check_roundtrip(ctx, a, flag_sets[k]);
 			hs_atom_free(a);

@@ -146,13 +146,70 @@ static int cmp_uint(unsigned a, unsigned b)
 	return (a > b) - (a < b);
 }
 
+/*
+ * The USE deps of an atom as a set: in hs_usedep_cmp() order, duplicates dropped. Only hs_atom_compare() needs
+ * that order, so it is computed here rather than by every parse: sorted on the stack for up to USE_SORT_MAX
+ * deps, else walked in O(n) per step (no allocation: comparing cannot fail).
+ */
+#define USE_SORT_MAX 64
+
+struct usedep_cursor {
+	const hs_atom *atom;
+	const hs_usedep *prev; /* the dep returned last (NULL: none yet) */
+	uint32_t n, i;         /* sorted: n distinct deps in idx, i returned */
+	bool walk;
+	uint32_t idx[USE_SORT_MAX];
+};
+
+static void usedep_cursor_init(struct usedep_cursor *c, const hs_atom *atom)
+{
+	c->atom = atom;
+	c->prev = NULL;
+	c->n = c->i = 0;
+	c->walk = atom->n_use > USE_SORT_MAX;
+	if (c->walk)
+		return;
+	for (uint32_t k = 0; k < atom->n_use; k++) {
+		uint32_t j;
+
+		/* insertion into the sorted, duplicate-free index */
+		for (j = c->n; j > 0; j--) {
+			int r = hs_usedep_cmp(&atom->use[c->idx[j - 1]], &atom->use[k]);
+
+			if (r == 0)
+				goto next;
+			if (r < 0)
+				break;
+		}
+		memmove(c->idx + j + 1, c->idx + j, (c->n - j) * sizeof(*c->idx));
+		c->idx[j] = k;
+		c->n++;
+	next:;
+	}
+}
+
+/* The next USE dep of the set, or NULL after the last. */
+static const hs_usedep *usedep_cursor_next(struct usedep_cursor *c)
+{
+	const hs_usedep *best = NULL;
+
+	if (!c->walk)
+		return c->i < c->n ? &c->atom->use[c->idx[c->i++]] : NULL;
+	for (uint32_t k = 0; k < c->atom->n_use; k++) {
+		const hs_usedep *d = &c->atom->use[k];
+
+		if ((!c->prev || hs_usedep_cmp(d, c->prev) > 0) && (!best || hs_usedep_cmp(d, best) < 0))
+			best = d;
+	}
+	return c->prev = best;
+}
+
 int hs_atom_compare(const hs_atom *a, const hs_atom *b)
 {
 	/* pkgcraft's orders: no blocker < '!!' < '!'; no slot operator < '=' < '*' */
 	static const uint8_t blocker_rank[] = { [HS_BLOCK_NONE] = 0, [HS_BLOCK_STRONG] = 1, [HS_BLOCK_WEAK] = 2 };
 	static const uint8_t slot_op_rank[] = { [HS_SLOT_OP_NONE] = 0, [HS_SLOT_OP_EQUAL] = 1,
 						[HS_SLOT_OP_STAR] = 2 };
-	uint32_t n;
 	int r;
 
 	r = strcmp(a->category, b->category);
@@ -189,17 +246,27 @@ int hs_atom_compare(const hs_atom *a, const hs_atom *b)
 	if (r)
 		return r;
 	/* USE deps as a set: no USE deps first, then element-wise over the sorted sets, a prefix first */
-	n = a->n_use_sorted < b->n_use_sorted ? a->n_use_sorted : b->n_use_sorted;
-	if ((a->n_use_sorted == 0) != (b->n_use_sorted == 0))
-		return a->n_use_sorted == 0 ? -1 : 1;
-	for (uint32_t i = 0; i < n; i++) {
-		r = hs_usedep_cmp(&a->use[a->use_sorted[i]], &b->use[b->use_sorted[i]]);
-		if (r)
-			return r;
+	if ((a->n_use == 0) != (b->n_use == 0))
+		return a->n_use == 0 ? -1 : 1;
+	if (a->n_use) {
+		struct usedep_cursor ca, cb;
+
+		usedep_cursor_init(&ca, a);
+		usedep_cursor_init(&cb, b);
+		for (;;) {
+			const hs_usedep *x = usedep_cursor_next(&ca), *y = usedep_cursor_next(&cb);
+
+			if (!x || !y) {
+				r = (x != NULL) - (y != NULL);
+				if (r)
+					return r;
+				break;
+			}
+			r = hs_usedep_cmp(x, y);
+			if (r)
+				return r;
+		}
 	}
-	r = cmp_uint(a->n_use_sorted, b->n_use_sorted);
-	if (r)
-		return r;
 	r = cmp_opt_str(a->repo, b->repo);
 	if (r)
 		return r;

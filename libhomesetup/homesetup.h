@@ -32,7 +32,9 @@ extern "C" {
 /* ================================================================================================== */
 /**@{*/
 
-/** Opaque context: the roots everything is read under, the last error, collected warnings. */
+/** Opaque context: the roots everything is read under, the last error, collected warnings. Once a file was read
+ *  under a root, the context keeps a close-on-exec descriptor of that root directory (closed by hs_ctx_free()
+ *  or when the root is set again); not thread-safe: one context per thread. */
 typedef struct hs_ctx hs_ctx;
 
 /**
@@ -338,11 +340,43 @@ typedef struct hs_usedep {
  * @param s, len    the text.
  * @param flags     a combination of #hs_atom_flags.
  * @return 0; -EINVAL with a message naming the offending part and its column; -ENOMEM.
+ * @see hs_atom_parse_into() to parse many atoms without keeping them (no allocation per atom).
  */
 int hs_atom_parse(hs_ctx *ctx, hs_atom **out, const char *s, size_t len, unsigned flags);
 
 /** Free an atom (NULL is accepted). */
 void hs_atom_free(hs_atom *atom);
+
+/**
+ * Opaque storage that hs_atom_parse_into() reuses from one atom to the next, for callers that parse many atoms
+ * one after the other and keep none (checking a file, answering `homesetup atom --batch`, matching a list):
+ * parsing into it allocates only while it grows to the largest atom seen. Not thread-safe: one per thread.
+ */
+typedef struct hs_atom_buf hs_atom_buf;
+
+/**
+ * Create an empty atom buffer (it allocates on its first use).
+ * @param[out] out  the buffer; free with hs_atom_buf_free().
+ * @return 0 or -ENOMEM.
+ */
+int hs_atom_buf_new(hs_atom_buf **out);
+
+/** Free an atom buffer and the atom last parsed into it (NULL is accepted). */
+void hs_atom_buf_free(hs_atom_buf *buf);
+
+/**
+ * Parse an atom into @p buf, replacing the atom parsed into it before: the same checks, results and messages
+ * as hs_atom_parse(), without an allocation once the buffer has held an atom as large.
+ * @param ctx        for the message (may be NULL).
+ * @param[out] out   the atom, lent from @p buf: valid until the next hs_atom_parse_into() or
+ *                   hs_atom_buf_free() on the same buffer; never pass it to hs_atom_free(). NULL on error.
+ * @param buf        from hs_atom_buf_new(); after an error (the atom parsed before is then gone) it stays usable.
+ * @param s, len     the text (need not be NUL-terminated).
+ * @param flags      a combination of #hs_atom_flags.
+ * @return 0; -EINVAL with a message naming the offending part and its column; -ENOMEM.
+ */
+int hs_atom_parse_into(hs_ctx *ctx, const hs_atom **out, hs_atom_buf *buf, const char *s, size_t len,
+		       unsigned flags);
 
 /** Blocker. */
 hs_blocker hs_atom_blocker(const hs_atom *atom);
@@ -1154,7 +1188,8 @@ typedef struct hs_image_finding {
  * offset from a private in-memory copy of the header (so nothing it might repair can reach the image); the
  * `user.home-dirty` extended attribute is read from the image file. A layout that is not homed's (no GPT, a
  * file system instead of LUKS, LUKS1, a damaged or truncated GPT, a hostile token, a partition table nested
- * in an LVM volume …) is a finding, not an error.
+ * in an LVM volume …) is a finding, not an error. libblkid and libcryptsetup are loaded when first needed
+ * (dlopen); one that is not installed is a WARN finding "library-missing" saying what was not checked.
  * @param path  the image: a regular file or a block device, opened as given (not under ROOT).
  * @param user  the user the image is for (homed matches the partition name and checks the LUKS label
  *              against it); NULL: the file name's stem when it is NAME.home, else none.
@@ -1226,7 +1261,8 @@ typedef enum hs_evidence_source {
 typedef struct hs_finding {
 	const char *rule;        /**< rule id: "fs-dirty", "fsck-missing", "absent-volume", "absent-image", "no-space",
 	                              "bad-password", "dm-leftover", "signing-key", "key-perms" */
-	const char *user;        /**< the user it concerns, or NULL when the evidence names none */
+	const char *user;        /**< the user it concerns (named in the message, or by the state change or worker
+	                              of the home's operation), or NULL when the evidence names none */
 	const char *summary;     /**< one line */
 	const char *diagnosis;   /**< what is wrong and why (may span lines) */
 	const char *fix;         /**< commands to run, one per line */
@@ -1241,7 +1277,9 @@ typedef struct hs_finding {
 
 /** Options of hs_doctor_run(). */
 typedef struct hs_doctor_options {
-	const char *user;          /**< diagnose this user only (NULL: every home and every message) */
+	const char *user;          /**< diagnose this user only: evidence attributed to this user, and findings about
+	                                systemd-homed as a whole; never evidence that names no user (NULL: every home
+	                                and every message) */
 	const char *bus_address;   /**< D-Bus address of the system bus; NULL: the system bus (skipped with a ROOT
 	                                other than "/" unless an address is given) */
 	bool no_bus;               /**< do not ask systemd-homed over D-Bus */
@@ -1263,9 +1301,12 @@ typedef struct hs_doctor hs_doctor;
  * GetHomeByName for @p opts->user), read the journal of systemd-homed.service and systemd-homework (the current
  * boot by default), match every message against the rule table and turn the matches into findings with their
  * evidence, diagnosis and fix (placeholders filled from the user records under ROOT, statvfs of the image's
- * file system, the device-mapper state when ROOT is "/").
+ * file system, the device-mapper state when ROOT is "/"). A password failure that the same home's successful
+ * activation follows within 5 minutes is the password-less first try of a normal PAM login: not a finding (a
+ * note counts them).
  * @param opts  may be NULL for defaults.
- * @return 0 (whatever was found; an unreachable bus or unreadable journal is a note, not a failure), -EINVAL (an
+ * @return 0 (whatever was found; an unreachable bus, an unreadable journal or a missing libpcre2-8, which the
+ *         journal's rules need and which is loaded when first needed, is a note, not a failure), -EINVAL (an
  *         invalid user name), -ENOENT (a journal file or directory given does not exist), -EIO (an export file
  *         that cannot be parsed: the message names the byte offset), -ENOMEM.
  */
@@ -1472,6 +1513,528 @@ unsigned hs_move_plan_uid(const hs_move_plan *plan);
 size_t hs_move_plan_note_count(const hs_move_plan *plan);
 /** Note @p i (lent), or NULL. */
 const char *hs_move_plan_note(const hs_move_plan *plan, size_t i);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Accounts: /etc/passwd, /etc/shadow, /etc/group, /etc/gshadow under ROOT                     */
+/* ================================================================================================== */
+/**@{*/
+
+/** One /etc/passwd line (lent from its hs_accounts). */
+typedef struct hs_passwd_entry {
+	const char *name, *passwd, *gecos, *home, *shell;
+	uint32_t uid, gid;
+	unsigned line;           /**< 1-based line in /etc/passwd */
+} hs_passwd_entry;
+
+/** One /etc/group line (lent from its hs_accounts). */
+typedef struct hs_group_entry {
+	const char *name, *passwd;
+	uint32_t gid;
+	const char *const *members; /**< NULL-terminated (never NULL) */
+	unsigned line;           /**< 1-based line in /etc/group */
+} hs_group_entry;
+
+/** Opaque snapshot of the four account files (the bytes read, parsed). */
+typedef struct hs_accounts hs_accounts;
+
+/**
+ * Read ROOT/etc/{passwd,shadow,group,gshadow}. passwd must exist; a missing shadow, group or gshadow is an empty
+ * one. Lines are split at ':' into exactly 7 (passwd), 9 (shadow), 4 (group, gshadow) fields; UIDs and GIDs are
+ * decimal digits only, up to 4294967295. Blank lines and comments ('#') are kept silently; NIS compat lines
+ * ('+'/'-'), malformed lines and second entries of a name are kept as well (and written back untouched by edits)
+ * but are not entries, and each is reported as a warning in the context ("/etc/passwd:3: line ignored: …").
+ * Lookups answer with the first entry of a name or id, as nss_files does.
+ * @return 0, -ENOENT (no passwd), -EACCES/-EIO/-EFBIG (over 64 MiB) with a message naming the file, -ENOMEM.
+ */
+int hs_accounts_load(hs_ctx *ctx, hs_accounts **out);
+/** Free (NULL is accepted). */
+void hs_accounts_free(hs_accounts *a);
+/** The passwd entry of @p name (lent), or NULL. */
+const hs_passwd_entry *hs_accounts_user(const hs_accounts *a, const char *name);
+/** The first passwd entry with @p uid (lent), or NULL. */
+const hs_passwd_entry *hs_accounts_user_by_uid(const hs_accounts *a, uint32_t uid);
+/** Number of passwd entries. */
+size_t hs_accounts_user_count(const hs_accounts *a);
+/** Passwd entry @p i (lent), or NULL. */
+const hs_passwd_entry *hs_accounts_user_at(const hs_accounts *a, size_t i);
+/** The group entry named @p name (lent), or NULL. */
+const hs_group_entry *hs_accounts_group(const hs_accounts *a, const char *name);
+/** The first group entry with @p gid (lent), or NULL. */
+const hs_group_entry *hs_accounts_group_by_gid(const hs_accounts *a, uint32_t gid);
+/** Number of group entries. */
+size_t hs_accounts_group_count(const hs_accounts *a);
+/** Group entry @p i (lent), or NULL. */
+const hs_group_entry *hs_accounts_group_at(const hs_accounts *a, size_t i);
+/** The password hash field of @p user in /etc/shadow (lent), or NULL when the user has no shadow line. */
+const char *hs_accounts_shadow_hash(const hs_accounts *a, const char *user);
+
+/**
+ * Check @p password against @p user's hash (shadow, else passwd) with crypt(3) (libxcrypt: yescrypt, SHA-512 …),
+ * comparing in constant time; the work area is wiped. The password never appears in a message.
+ * @return 0 when it matches; -EACCES when it does not; -EPERM when the account has no usable password (locked
+ *         `!`/`*`, empty, or "x" in passwd without a shadow line); -ENOENT no such user; -EINVAL a hash crypt(3)
+ *         does not support, or a password field that is not a hash (message names the prefix), or no password;
+ *         -ENOMEM.
+ */
+int hs_accounts_check_password(hs_ctx *ctx, const hs_accounts *a, const char *user, const char *password);
+
+/** Opaque lock on the account files (lckpwdf(3)'s protocol on ROOT/etc/.pwd.lock). */
+typedef struct hs_accounts_lock hs_accounts_lock;
+/**
+ * Take the account-file lock as lckpwdf(3) does: open ROOT/etc/.pwd.lock (created 0600, never through a symlink)
+ * and take a write lock over the whole file with fcntl(2), which useradd, passwd, vipw and the PAM modules (through
+ * lckpwdf) respect, retrying until @p timeout_ms have passed (lckpwdf waits 15 s). The lock is an open-file-
+ * description lock: it conflicts with every other holder, another lock of this same process included, so a caller
+ * holding it passes it to hs_accounts_remove_user() and hs_accounts_restore() rather than letting them take it.
+ * @return 0, -EWOULDBLOCK (held by someone else: the message names the process when it can), -ENOENT (no
+ *         ROOT/etc), -ELOOP (a symlink in place of the lock file), -EACCES …, -ENOMEM.
+ */
+int hs_accounts_lock_take(hs_ctx *ctx, hs_accounts_lock **out, unsigned timeout_ms);
+/** Release (NULL is accepted). */
+void hs_accounts_lock_release(hs_accounts_lock *lock);
+
+/** Flags of hs_accounts_remove_user(). */
+enum hs_accounts_remove_flags {
+	HS_ACCOUNTS_REMOVE_PRIVATE_GROUP = 1u << 0, /**< also the user's private group (GID == UID, same name), in
+	                                                  group and gshadow */
+	HS_ACCOUNTS_REMOVE_MEMBERSHIPS = 1u << 1,   /**< also the user's name from the member lists of the groups
+	                                                  named in @p member_of (homed takes them over) */
+	HS_ACCOUNTS_PRETEND = 1u << 2,              /**< compute the edits and the undo record; write nothing */
+};
+
+/**
+ * Remove exactly @p user's lines from ROOT/etc/{passwd,shadow,group,gshadow} (see #hs_accounts_remove_flags),
+ * under the lock (taken here, waiting up to 15 s, unless @p lock is given; not taken with #HS_ACCOUNTS_PRETEND),
+ * each file written atomically with its owner, mode and SELinux label kept. Names are matched whole ("al" never
+ * touches "alice"); every passwd and shadow line of the name goes (a second one with a warning). The private
+ * group goes only when the user's GID equals its UID, the group of that GID is named after the user, it is no other
+ * passwd entry's primary group and it lists no other member; otherwise it is kept with a warning saying why. The
+ * user leaves the member list of each group named in @p member_of (NULL-terminated) in group, and the admin and
+ * member lists in gshadow; other groups keep the name. Files are re-read and compared before the first write
+ * and written gshadow, group, shadow, passwd: an interrupted removal leaves the user in passwd and calling this
+ * again completes it; when a write fails, the files already written are put back.
+ * Returns in @p undo a JSON text that hs_accounts_restore() uses to put every removed line and member back where
+ * it was: {"format":"homesetup-accounts-undo","version":1,"user":…,"files":[{"path","before","after" (sha256:…
+ * of the file), "changes":[{"line","old","new" (absent when removed),"prev"}]}]} (a text that is not UTF-8 as
+ * "<key>_hex"). It holds shadow lines, password hashes included: keep it readable by root only. Removing a user
+ * that is not in passwd is a no-op that returns a record with no files. Keep the record of the first (or a
+ * pretended) call: a second call after an interrupted one records only what was left.
+ * @param diff  if not NULL, receives the unified diff of the files changed ("" for none; caller frees), with the
+ *              hash fields of shadow and gshadow shown as `<hash>`.
+ * @return 0, -EINVAL (not a user name), -ESTALE (a file changed between load and write; nothing written),
+ *         -EWOULDBLOCK (locked), -EACCES/-EIO …, -ENOMEM.
+ */
+int hs_accounts_remove_user(hs_ctx *ctx, hs_accounts_lock *lock, const char *user, const char *const *member_of,
+			    unsigned flags, char **undo, char **diff);
+/**
+ * Put back what the @p undo record of hs_accounts_remove_user() removed, under the lock (taken here unless
+ * @p lock is given): when a file is byte for byte as the removal left it, its original bytes are restored
+ * exactly (checked against the record's hash); a file already as it was before is left alone; otherwise
+ * (someone edited it since) each removed line is re-inserted after the line that preceded it (or at the end),
+ * the user goes back into the lists it was taken from, and a warning names the file. Lines already present again
+ * are not duplicated, so restoring twice is harmless. Only the four account files are ever written.
+ * @return 0; -EINVAL (an undo record that does not parse, or names another file); -EEXIST (an entry of a removed
+ *         name is there again with other fields: nothing written); -ESTALE, -EWOULDBLOCK, -EACCES …; -ENOMEM.
+ */
+int hs_accounts_restore(hs_ctx *ctx, hs_accounts_lock *lock, const char *undo);
+/**
+ * Copy ROOT/etc/{passwd,shadow,group,gshadow} into ROOT@p dir (absolute; created 0700 with its missing parents)
+ * as `<name>.<UTC stamp YYYYmmddTHHMMSSZ>`, mode 0644 for passwd/group and 0600 for shadow/gshadow, root-owned
+ * when run as root, each written to a hidden temporary file, fsync'd and linked to its name (never replacing a
+ * file), then the directory fsync'd. A missing shadow, group or gshadow is skipped; on failure the copies made
+ * are removed. The lock is not taken (a caller holding it can back up). @p stamp, if not NULL, receives the stamp
+ * used. @return 0, -ENOENT (no passwd), -EEXIST (a backup with this stamp exists), -EACCES/-EIO/-ENOSPC … with
+ * the path, -EINVAL (relative @p dir), -ENOMEM.
+ */
+int hs_accounts_backup(hs_ctx *ctx, const char *dir, char **stamp);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Tree manifests and verification (`homesetup verify`)                                        */
+/* ================================================================================================== */
+/**@{*/
+
+/** One entry of a manifest (lent). */
+typedef struct hs_manifest_entry {
+	const char *path;          /**< relative to the scanned directory, "." for itself; any bytes but NUL */
+	uint32_t mode;             /**< st_mode: type and permission bits */
+	uint32_t uid, gid;
+	uint64_t size;             /**< st_size */
+	uint64_t alloc;            /**< bytes allocated (st_blocks * 512): less than size → sparse */
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	uint64_t rdev;             /**< devices */
+	uint32_t nlink;
+	const char *link_target;   /**< symlinks, else NULL */
+	const char *hardlink_of;   /**< the first path of its hardlink group in this manifest, else NULL */
+	const char *xattrs;        /**< every xattr but ACLs, "name=hexvalue" lines (lower-case hex, empty for an
+	                                empty value) sorted by name bytes, separated by '\n', or NULL */
+	const char *acl_access;    /**< system.posix_acl_access as text (acl_to_text form with numeric ids, e.g.
+	                                "user::rw-,user:1001:r--,group::r--,mask::r--,other::r--"; a value
+	                                that is not a valid ACL is kept as "raw:" + hex), or NULL */
+	const char *acl_default;   /**< system.posix_acl_default as text, or NULL */
+	const char *hash;          /**< content hash of regular files ("xxh3-128:" + 32 hex digits, the digest as
+	                                `xxhsum -H2` prints it), else NULL (and for every entry of a manifest
+	                                scanned with HS_MANIFEST_NO_HASH) */
+	bool mountpoint;           /**< another file system is mounted here: its root's metadata is recorded, its
+	                                contents are not (the walk never enters it), and it has no xattrs or hash */
+} hs_manifest_entry;
+
+/** Opaque manifest. */
+typedef struct hs_manifest hs_manifest;
+
+/** Progress report; return non-zero from the callback to cancel (the scan then returns -ECANCELED). */
+typedef struct hs_progress {
+	uint64_t files_done, bytes_done;
+	uint64_t files_total, bytes_total; /**< 0 when unknown */
+} hs_progress;
+typedef int (*hs_progress_fn)(const hs_progress *p, void *userdata);
+
+/** Flags of hs_manifest_scan(). */
+enum hs_manifest_flags {
+	HS_MANIFEST_NO_HASH = 1u << 0, /**< metadata only */
+};
+
+/**
+ * Scan the tree below the open directory @p dirfd (never following a symlink: every step is openat() with
+ * O_NOFOLLOW, so a link in a user's home cannot lead elsewhere; never crossing into another file system, which
+ * is reported as an entry of type mount point, and as a warning in @p ctx). Two passes: the metadata of every
+ * entry (lstat fields, symlink targets, xattrs, ACLs), then, unless HS_MANIFEST_NO_HASH, the content of every
+ * regular file (a hardlink group is read once). @p progress (may be NULL) is called from the calling thread
+ * every 50 ms or so and once at the end of each pass: during the metadata pass with files_done = entries seen
+ * and the totals 0, during hashing with the regular files' count and bytes as totals. Entries that vanish
+ * between the directory read and their lstat are left out with a warning; a file whose size or mtime changes
+ * between the passes, or that is replaced, fails the scan (-EBUSY), since its hash would describe neither
+ * state. The tree's own directory may be open O_PATH; @p dirfd is not closed.
+ * @return 0, -ECANCELED, -EIO/-EACCES/-EBUSY … with the path ("./a/b: …"), -ENOMEM.
+ */
+int hs_manifest_scan(hs_ctx *ctx, hs_manifest **out, int dirfd, unsigned flags, hs_progress_fn progress,
+		     void *userdata);
+/** Free (NULL is accepted). */
+void hs_manifest_free(hs_manifest *m);
+/** Number of entries. */
+size_t hs_manifest_count(const hs_manifest *m);
+/**
+ * Entry @p i (lent), or NULL. Entries are in tree order: "." first, then each directory's entries by the bytes
+ * of their names, a directory's contents right after it (byte order of paths with '/' sorting before every
+ * other byte), so that "a", "a/x", "a-b" come in that order.
+ */
+const hs_manifest_entry *hs_manifest_get(const hs_manifest *m, size_t i);
+/** The entry at @p path (lent), or NULL. */
+const hs_manifest_entry *hs_manifest_find(const hs_manifest *m, const char *path);
+/** Sum of the sizes of regular files. */
+uint64_t hs_manifest_total_bytes(const hs_manifest *m);
+/** The content hash algorithm of the manifest ("xxh3-128"), or NULL when it holds no hashes (scanned with
+ * HS_MANIFEST_NO_HASH, or loaded from such a file). */
+const char *hs_manifest_hash_algorithm(const hs_manifest *m);
+/**
+ * A path or a value of a manifest or a difference as text that is safe to print and says exactly which bytes
+ * it holds: control bytes, DEL, backslash and bytes that are not valid UTF-8 become `\xHH`; everything else
+ * (spaces and valid UTF-8 included) is kept. @return a malloc'd string, or NULL when out of memory.
+ */
+char *hs_manifest_escape(const char *s);
+/**
+ * Write the manifest to @p path (a file path on the host, not under ROOT) atomically, in the documented text
+ * format of doc/manifest.md. @return 0, -EACCES/-EIO/-ENOSPC …, -ENOMEM.
+ */
+int hs_manifest_save(hs_ctx *ctx, const hs_manifest *m, const char *path);
+/** Read a manifest written by hs_manifest_save(). @return 0, -EINVAL (message: file and line), -ENOENT …, -ENOMEM. */
+int hs_manifest_load(hs_ctx *ctx, hs_manifest **out, const char *path);
+
+/** Options of hs_manifest_compare(). */
+typedef struct hs_verify_options {
+	const char *const *expected_extra; /**< NULL-terminated paths (and what is below them) that may exist only
+	                                        in the new tree or differ there, named as expected (default when
+	                                        NULL: ".identity", homed's record copy; { NULL } expects nothing);
+	                                        when one without a '/' is in the new tree, the mtime of "." is
+	                                        expected to differ as well */
+	int64_t uid_from, uid_to;          /**< an expected ownership shift (old uid → new uid), named ACL entries
+	                                        included; -1: none */
+	int64_t gid_from, gid_to;          /**< likewise for groups; -1: none */
+	bool ignore_top;                   /**< differences of "." itself are expected (a homed home's top
+	                                        directory is a mount point's root, whose metadata homed sets) */
+	bool ignore_atime_only;            /**< (atimes are never compared; reserved) */
+} hs_verify_options;
+
+/** One difference (lent). */
+typedef struct hs_verify_diff {
+	const char *path;
+	const char *what;      /**< "missing", "extra", "type", "mode", "owner", "size", "mtime", "content",
+	                            "link", "hardlink", "xattr", "acl", "rdev" */
+	const char *old_value, *new_value; /**< as text, or NULL (absent): the type for missing/extra, "%04o",
+	                                        "UID:GID", bytes, "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ", hashes, targets,
+	                                        a hardlink group's description, "NAME=HEX" per xattr, ACL text
+	                                        (default ACLs with "default:" entries), "MAJOR:MINOR" */
+	bool expected;         /**< an expected difference (named, not hidden) */
+	const char *reason;    /**< why it is expected, or NULL */
+} hs_verify_diff;
+
+/** Opaque comparison result. */
+typedef struct hs_verify_result hs_verify_result;
+
+/**
+ * Compare @p new_tree against @p old_tree (@p opts may be NULL: the defaults), path by path: every difference
+ * in tree order, per path in the order of the kinds listed in hs_verify_diff. Link counts, allocated sizes, a
+ * directory's size, atimes and a symlink's mode are not compared (they differ between file systems); contents
+ * are compared where both sides have a hash; hardlinks by group (first path and size), reported at each path
+ * whose group differs. The result holds copies: it outlives both manifests.
+ * @return 0 (whatever the differences), -ENOMEM.
+ */
+int hs_manifest_compare(hs_ctx *ctx, const hs_manifest *old_tree, const hs_manifest *new_tree,
+			const hs_verify_options *opts, hs_verify_result **out);
+/** Free (NULL is accepted). */
+void hs_verify_result_free(hs_verify_result *res);
+/** Number of differences (expected ones included). */
+size_t hs_verify_result_count(const hs_verify_result *res);
+/** Difference @p i (lent), or NULL. */
+const hs_verify_diff *hs_verify_result_get(const hs_verify_result *res, size_t i);
+/** Number of differences that are not expected: 0 means verified. */
+size_t hs_verify_result_unexpected(const hs_verify_result *res);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Migration to homed: facts and preflight (`homesetup migrate check`)                         */
+/* ================================================================================================== */
+/**@{*/
+
+/** What the caller wants of a migration. */
+typedef struct hs_migrate_options {
+	const char *user;          /**< required */
+	const char *storage;       /**< "luks", "directory", "subvolume", "fscrypt"; NULL: homed.conf, else luks */
+	const char *fs_type;       /**< LUKS file system: "btrfs", "ext4", "xfs"; NULL: homed.conf, else homed's
+	                                built-in default (btrfs from systemd 247, ext4 before) */
+	uint64_t disk_size;        /**< bytes; 0: computed from the home's size */
+	bool copy;                 /**< copy the home aside instead of renaming it (needs room for two copies) */
+	bool remove_saved;         /**< delete /home/USER.saved once the new home is verified */
+	const char *const *homectl_extra; /**< NULL-terminated extra `homectl create` arguments (e.g. a test KDF) */
+	const char *bus_address;   /**< system bus address; NULL default */
+	bool no_bus;               /**< do not use D-Bus / sd-login (those checks SKIP) */
+	uint64_t bus_timeout_usec; /**< 0: 5 s */
+} hs_migrate_options;
+
+/** What the preflight learned about one user (lent from its hs_migrate_facts). */
+typedef struct hs_migrate_info {
+	const char *user, *gecos, *shell, *home;   /**< from /etc/passwd (home with "//" and a trailing "/" tidied);
+	                                                NULL (uid, gid 0) when the user is not there */
+	uint32_t uid, gid;
+	const char *primary_group;                 /**< name of GID's group, or NULL */
+	bool private_group;                        /**< GID == UID and the group is named after the user */
+	const char *const *member_of;              /**< groups for --member-of (supplementary, plus a shared
+	                                                primary group), NULL-terminated */
+	const char *storage, *fs_type;             /**< resolved (fs_type NULL unless storage is "luks") */
+	uint64_t home_bytes;                       /**< disk space the home takes (st_blocks; hard links once) */
+	uint64_t disk_size;                        /**< what to pass as --disk-size (LUKS): the one asked for, else
+	                                                max(data + 10 %, the file system's minimum) + 18 MiB, whole
+	                                                MiB, sparse files counted in full; 0 for other storage */
+	uint64_t free_bytes;                       /**< free on the file system holding /home */
+	bool has_acls, has_xattrs;                 /**< found in the home */
+	bool needs_acl_mount_option;               /**< LUKS+btrfs with ACLs: --luks-extra-mount-options=acl */
+	const char *rsync;                         /**< $HOMESETUP_RSYNC, else the path of rsync in ROOT, or NULL */
+	const char *rsync_flags;                   /**< e.g. "-aHAXUv" (with N only when rsync supports crtimes) */
+	const char *saved;                         /**< "/home/USER.saved" (also for a home elsewhere) */
+} hs_migrate_info;
+
+/** Opaque facts + preflight report. */
+typedef struct hs_migrate_facts hs_migrate_facts;
+
+/**
+ * Gather the facts about migrating @p opts->user and run the preflight checks (group "migrate" of the check
+ * registry: ids "migrate.*", the same checks as `homesetup check --user`), each with a fix. Nothing is changed.
+ * Sessions (sd-login, unless @p opts->no_bus) and processes (/proc) are looked at only when the context's root is
+ * "/"; rsync is run (`--version`) only then, or when $HOMESETUP_RSYNC names it. migrate.homed-ready runs the
+ * readiness checks (hs_check_run() without a user, with @p opts' bus settings) and names those that FAIL.
+ * @return 0 (whatever the verdicts; see hs_migrate_facts_report()), -EINVAL (no user given, a user name that
+ *         cannot be part of a path, an unknown storage or file system type: the message says which), -ENOMEM.
+ */
+int hs_migrate_facts_new(hs_ctx *ctx, hs_migrate_facts **out, const hs_migrate_options *opts);
+/** Free (NULL is accepted). */
+void hs_migrate_facts_free(hs_migrate_facts *f);
+/** The facts (lent); fields that could not be determined are NULL/0. */
+const hs_migrate_info *hs_migrate_facts_info(const hs_migrate_facts *f);
+/** The preflight results (lent; owned by @p f). */
+const hs_report *hs_migrate_facts_report(const hs_migrate_facts *f);
+
+/**@}*/
+
+/* ================================================================================================== */
+/** @name Migration to homed: plan, run, resume, rollback (`homesetup migrate`)                      */
+/* ================================================================================================== */
+/**@{*/
+
+/** One step of a migration plan (lent from its plan). */
+typedef struct hs_migrate_step {
+	const char *id;        /**< stable: "backup", "manifest", "move-aside", "remove-account", "create",
+	                            "copy", "verify", "remove-saved" */
+	const char *title;     /**< what it achieves */
+	const char *command;   /**< the exact command(s) it runs, one per line (passwords never appear); values are
+	                            shell-quoted for display only: programs are run with an argv, never a shell */
+	const char *undo;      /**< what rollback does for it, or NULL */
+	bool external;         /**< true: @c command names the programs run (homectl, rsync); false: homesetup does
+	                            the step itself and @c command is the shell equivalent */
+} hs_migrate_step;
+
+/** Opaque plan. */
+typedef struct hs_migrate_plan hs_migrate_plan;
+
+/**
+ * Plan the migration of @p opts->user from its facts (hs_migrate_facts_new()): the ordered, idempotent steps.
+ * @return 0, -EPERM (the preflight has a FAIL: the message names the first one), -EINVAL, -ENOMEM.
+ */
+int hs_migrate_plan_new(hs_ctx *ctx, hs_migrate_plan **out, const hs_migrate_facts *facts,
+			const hs_migrate_options *opts);
+/** Free (NULL is accepted). */
+void hs_migrate_plan_free(hs_migrate_plan *plan);
+/** Number of steps. */
+size_t hs_migrate_plan_count(const hs_migrate_plan *plan);
+/** Step @p i (lent), or NULL. */
+const hs_migrate_step *hs_migrate_plan_step(const hs_migrate_plan *plan, size_t i);
+/** The user the plan migrates (lent). */
+const char *hs_migrate_plan_user(const hs_migrate_plan *plan);
+/** The facts the plan was made from (lent; the same fields as hs_migrate_facts_info(), resolved). */
+const hs_migrate_info *hs_migrate_plan_info(const hs_migrate_plan *plan);
+/** The journal the executor will keep: host path of ROOT/var/lib/homesetup/migrate/USER.json (lent). */
+const char *hs_migrate_plan_journal(const hs_migrate_plan *plan);
+/** Number of notes (e.g. "the shared primary group users becomes an auxiliary group: --member-of=users"). */
+size_t hs_migrate_plan_note_count(const hs_migrate_plan *plan);
+/** Note @p i (lent), or NULL. */
+const char *hs_migrate_plan_note(const hs_migrate_plan *plan, size_t i);
+
+/** State of a step in a migration journal. */
+typedef enum hs_migrate_state {
+	HS_MIGRATE_PENDING = 0, /**< not started */
+	HS_MIGRATE_RUNNING,     /**< started, not known to have finished (a crash leaves this: resume re-runs it) */
+	HS_MIGRATE_DONE,        /**< finished */
+	HS_MIGRATE_FAILED,      /**< stopped with an error (the step's error says why; resume re-runs it) */
+} hs_migrate_state;
+/** "pending", "running", "done" or "failed". */
+const char *hs_migrate_state_name(hs_migrate_state state);
+
+/** What an executor event reports. */
+typedef enum hs_migrate_event_kind {
+	HS_MIGRATE_EVENT_BEGIN = 0, /**< a step starts (index, title, command) */
+	HS_MIGRATE_EVENT_END,       /**< a step ended: done (skipped: it was found done, nothing ran) */
+	HS_MIGRATE_EVENT_PROGRESS,  /**< bytes and files of the manifest, the copy or the verification */
+	HS_MIGRATE_EVENT_NOTE,      /**< something worth telling the user (message) */
+} hs_migrate_event_kind;
+
+/** An executor event (everything lent for the duration of the callback). */
+typedef struct hs_migrate_event {
+	hs_migrate_event_kind kind;
+	const char *step;             /**< step id ("rollback" while rolling back) */
+	size_t index, count;          /**< 0-based index of the step and the number of steps */
+	const char *title, *command;  /**< BEGIN */
+	bool skipped;                 /**< END: the step was found done; nothing ran */
+	const hs_progress *progress;  /**< PROGRESS (totals from the manifest; 0 when unknown) */
+	const char *message;          /**< NOTE */
+} hs_migrate_event;
+/** Event callback of the executor (its return value is ignored). */
+typedef void (*hs_migrate_event_fn)(const hs_migrate_event *ev, void *userdata);
+
+/** Options of hs_migrate_run(), hs_migrate_resume() and hs_migrate_rollback(). */
+typedef struct hs_migrate_run_options {
+	const char *password;      /**< the user's current password (see hs_migrate_check_password()); handed to
+	                                homectl only through its environment (NEWPASSWORD for create, PASSWORD for
+	                                with/remove); the executor's own copies are wiped after use */
+	hs_migrate_event_fn event; /**< may be NULL */
+	void *userdata;
+	bool progress;             /**< collect progress (rsync --info=progress2, the verifier's progress lines) */
+	const char *self;          /**< the homesetup binary run inside `homectl with` to verify the copy; NULL: this
+	                                process's own executable (/proc/self/exe) */
+} hs_migrate_run_options;
+
+/**
+ * Check @p password for @p user with crypt(3): against ROOT/etc/shadow (hs_accounts_check_password()) when no
+ * migration of @p user is recorded, else against the hash the journal recorded when the migration started (the
+ * account lines may be gone by then). Nothing is changed.
+ * @return 0 it matches; -EACCES it does not; -EPERM the account has no usable password; -ENOENT no such user;
+ *         -EBADMSG/-ESTALE an unreadable journal (message); -ENOMEM.
+ */
+int hs_migrate_check_password(hs_ctx *ctx, const char *user, const char *password);
+
+/**
+ * Execute @p plan: check the password, refuse when a journal of @p plan's user exists (-EEXIST: resume or roll
+ * back), write the journal ROOT/var/lib/homesetup/migrate/USER.json (atomically, fsync'd after every change of a
+ * step's state) and run the steps in order. Before the account lines are removed and before create and copy, the
+ * metadata of the home (then of /home/USER.saved) is compared with the manifest: a tree changed since stops the
+ * run (-ESTALE). Test hook: the environment variable HOMESETUP_TEST_KILL_AT=STEP:before|after raises SIGKILL
+ * just before the step's action (the journal says running) or just after it (before the journal says done).
+ * @return 0 migrated and verified; -EACCES wrong password; -EEXIST a migration is recorded already; -ESTALE the
+ *         home changed since its manifest; -EIO a step failed (message: what ran, its exit status, its last error
+ *         lines); -EBUSY another migration holds the lock; other negative errno (message).
+ */
+int hs_migrate_run(hs_ctx *ctx, const hs_migrate_plan *plan, const hs_migrate_run_options *ro);
+/**
+ * Continue the migration of @p user recorded in its journal, from the first step that is not done (a step found
+ * running or failed is run again: every step is idempotent). The plan is rebuilt from the facts and options the
+ * journal recorded.
+ * @return 0 migrated and verified (also when everything was done already); -ENOENT no journal; -EBADMSG a
+ *         corrupted journal; -ESTALE a journal of another version or one that does not match the system, or a
+ *         saved copy that changed since its manifest; -EACCES wrong password; -EIO a step failed; other -errno.
+ */
+int hs_migrate_resume(hs_ctx *ctx, const char *user, const hs_migrate_run_options *ro);
+/**
+ * Undo the migration of @p user recorded in its journal, from whatever step it reached, in reverse: remove the
+ * homed user if the create step started and homed knows the user (`homectl remove`, with the password), restore
+ * the account lines from the journal's undo record, rename /home/USER.saved back to /home/USER, then delete the
+ * journal and the working directory. Refused once /home/USER.saved is gone (--remove-saved ran). Idempotent: an
+ * interrupted rollback is finished by running it again.
+ * @return 0 rolled back; -ENOENT no journal; -EBADMSG corrupted journal; -ENOTRECOVERABLE the saved copy is gone;
+ *         -EEXIST /home/USER is in the way; -EACCES wrong password; -EIO homectl failed; other -errno.
+ */
+int hs_migrate_rollback(hs_ctx *ctx, const char *user, const hs_migrate_run_options *ro);
+
+/** One step as the journal records it (lent from its hs_migrate_status). */
+typedef struct hs_migrate_step_status {
+	const char *id, *title, *command;
+	hs_migrate_state state;
+	const char *started, *finished; /**< UTC "YYYY-mm-ddTHH:MM:SSZ", or NULL */
+	const char *error;              /**< why the step failed, or NULL */
+} hs_migrate_step_status;
+
+/** Opaque state of a recorded migration (a parsed journal). */
+typedef struct hs_migrate_status hs_migrate_status;
+
+/**
+ * Read the journal of @p user's migration.
+ * @return 0; -ENOENT no migration of @p user is recorded (message); -EBADMSG the journal does not parse or its
+ *         checksum does not match (message: what and where); -ESTALE written by another journal version
+ *         (message: both versions); -EIO …, -ENOMEM.
+ */
+int hs_migrate_status_load(hs_ctx *ctx, hs_migrate_status **out, const char *user);
+/** Free (NULL is accepted). */
+void hs_migrate_status_free(hs_migrate_status *st);
+/** The user (lent). */
+const char *hs_migrate_status_user(const hs_migrate_status *st);
+/** Host path of the journal (lent). */
+const char *hs_migrate_status_path(const hs_migrate_status *st);
+/** "in-progress", "failed", "completed" or "rolling-back" (static). */
+const char *hs_migrate_status_phase(const hs_migrate_status *st);
+/** When the migration started and when the journal was last written (UTC, lent). */
+const char *hs_migrate_status_created(const hs_migrate_status *st);
+/** When the journal was last written (UTC, lent). */
+const char *hs_migrate_status_updated(const hs_migrate_status *st);
+/** The homesetup version that started the migration (lent). */
+const char *hs_migrate_status_version(const hs_migrate_status *st);
+/** The facts the migration was planned from (lent). */
+const hs_migrate_info *hs_migrate_status_info(const hs_migrate_status *st);
+/** Host paths of the manifest and the working directory (lent); the account backups' stamp, or NULL. */
+const char *hs_migrate_status_manifest(const hs_migrate_status *st);
+/** Host path of the working directory ROOT/var/lib/homesetup/migrate/USER (lent). */
+const char *hs_migrate_status_workdir(const hs_migrate_status *st);
+/** The UTC stamp of the account backups (`passwd.<stamp>` …) in the working directory, or NULL (lent). */
+const char *hs_migrate_status_backup_stamp(const hs_migrate_status *st);
+/** Number of steps. */
+size_t hs_migrate_status_count(const hs_migrate_status *st);
+/** Step @p i (lent), or NULL. */
+const hs_migrate_step_status *hs_migrate_status_step(const hs_migrate_status *st, size_t i);
+/** The first step that is not done (lent), or NULL when all are done. */
+const hs_migrate_step_status *hs_migrate_status_next(const hs_migrate_status *st);
+/** Does continuing (@p rollback false) or rolling back (true) need the user's password? */
+bool hs_migrate_status_needs_password(const hs_migrate_status *st, bool rollback);
 
 /**@}*/
 

@@ -154,6 +154,12 @@ int hs_root_list_config(hs_ctx *ctx, hs_root_kind kind, const char *path, char *
  * as is. malloc'd; NULL on ENOMEM. */
 char *hs_path_join(const char *dir, const char *rel);
 
+/* ctx.c: an O_PATH descriptor of @kind's root directory (PORTAGE_CONFIGROOT's is ROOT's while it was never
+ * set), kept by the context (lent: never close it) while the root's path still names that directory (checked
+ * with a stat() per call), until the root is set again or the context is freed. -errno when the root cannot be
+ * opened (nothing is kept; no message). */
+int hs_ctx_root_fd(hs_ctx *ctx, hs_root_kind kind);
+
 /* Tests only: make hs_root_open use the component walk even where openat2(RESOLVE_IN_ROOT) works.
  * (hs_root_open with O_CREAT creates with mode 0666 & ~umask; hs_root_read_file rejects non-regular files.) */
 void hs_rootfs_force_fallback(bool force);
@@ -842,8 +848,10 @@ int hs_check_group_service(hs_checker *c);
 /* ================================================================================================== */
 /* atom.c, atom_scan.c, atom_format.c, atom_match.c: what the atom modules share                       */
 /* ================================================================================================== */
-/* A parsed atom: one block holding the struct, hs_usedep[n_use], uint32_t[n_use] (use_sorted), the text
- * (every field NUL-terminated inside one copy of the input) and, when versioned, the version. */
+DEFINE_CLEANUP_FUNC(hs_atom_buf, hs_atom_buf_free);
+
+/* A parsed atom: one block holding the struct, the text (every field NUL-terminated inside one copy of the
+ * input) right after it, hs_usedep[n_use] and, when versioned, the version. */
 struct hs_atom {
 	const char *category;
 	const char *package;
@@ -853,9 +861,7 @@ struct hs_atom {
 	const char *xver;      /* extended `=cat/pkg-*TEXT*`: TEXT; else NULL */
 	hs_version *version;   /* NULL: unversioned (and for extended atoms) */
 	hs_usedep *use;        /* n_use entries, as written */
-	uint32_t *use_sorted;  /* indices into use: sorted by (flag, kind, default), duplicates dropped */
 	uint32_t n_use;
-	uint32_t n_use_sorted;
 	uint8_t blocker;       /* hs_blocker */
 	uint8_t op;            /* hs_atom_op */
 	uint8_t slot_op;       /* hs_slot_op */
@@ -910,7 +916,7 @@ bool hs_atom_version_syntax(const char *s, size_t n, bool allow_rev, size_t *bad
 size_t hs_atom_trailing_version_at(const char *s, size_t n, ptrdiff_t l, ptrdiff_t l2);
 /* "", "<", "<=", "=", "=" (glob), "~", ">=", ">" by hs_atom_op. */
 extern const char *const hs_atom_op_text[8];
-/* The order of USE dependencies in use_sorted: flag (bytes), kind, default. */
+/* The order of USE dependencies as a set (hs_atom_compare()): flag (bytes), kind, default. */
 int hs_usedep_cmp(const hs_usedep *a, const hs_usedep *b);
 
 /* ================================================================================================== */
@@ -1008,7 +1014,7 @@ int hs_requse_render_node(hs_buf *b, const hs_requse *r, size_t i, hs_requse_sty
 /* ================================================================================================== */
 /* system probes: nss.c, pam.c, kernel.c, homedconf.c, keys.c, space.c (check groups nss … space)    */
 /* ================================================================================================== */
-/* ---- homedconf.c: helpers the probe modules share ---- */
+/* ---- probe_util.c: helpers the probe modules share ---- */
 /* Is ROOT the running system ("/")? Only then are /proc, /sys and the running kernel looked at. */
 bool hs_probe_live(const hs_ctx *ctx);
 /* The first of @dirs (absolute, under ROOT) with a regular file @name (symlinks followed inside ROOT): 1 and
@@ -1242,6 +1248,210 @@ int hs_check_group_space(hs_checker *c);
 	X("space.home", "space", "the file system holding /home has room to migrate every regular user")
 
 /* ================================================================================================== */
+/* migrate_facts*.c, migrate_check*.c: the migration preflight (check group `migrate`)                 */
+/* ================================================================================================== */
+/* Where `homesetup migrate` keeps a migration's journal (<dir>/USER.json) and working directory (<dir>/USER/). */
+#define HS_MIGRATE_STATE_DIR "/var/lib/homesetup/migrate"
+/* The checker data key under which a run finds (or stores) the facts of its user. */
+#define HS_MIGRATE_FACTS_KEY "migrate-facts"
+/* How many example paths a finding about the home's contents keeps. */
+#define HS_MIGRATE_EXAMPLES 5
+
+/* A finding about entries of the home: how many, and the first few paths (escaped for a report). */
+typedef struct hs_migrate_examples {
+	uint64_t n;
+	const char *v[HS_MIGRATE_EXAMPLES];
+} hs_migrate_examples;
+
+/* Everything the `migrate` checks judge, gathered once per user (hs_migrate_gather). Strings are kept in the
+ * facts' pool (hs_migrate_keep) and live until hs_migrate_facts_free(). "why" strings say why a part could not
+ * be looked at (the check then SKIPs with it). */
+struct hs_migrate_facts {
+	/* what was asked */
+	const char *opt_storage, *opt_fs_type;
+	uint64_t opt_disk_size;
+	bool copy;
+	bool gathered;
+	char **pool;
+	size_t n_pool;
+
+	hs_migrate_info info;          /* the public view; its strings point into the pool */
+	hs_report *report;             /* set by hs_migrate_facts_new() */
+
+	/* the account files */
+	hs_accounts *accounts;
+	const char *accounts_why;      /* NULL: loaded */
+	const hs_passwd_entry *pw;     /* NULL: no such user (or the files could not be read) */
+	const hs_group_entry *primary; /* the group of pw->gid, NULL when none */
+	const hs_group_entry *name_group; /* a group named like the user, NULL when none */
+	const hs_group_entry *gid_clash;  /* a group other than the private one whose GID is the UID */
+	const hs_passwd_entry *uid_clash; /* another user with the same UID */
+	const char *group_users;       /* other users whose primary group is the private group (", "), or NULL */
+	const char *group_members;     /* members listed in the private group other than the user, or NULL */
+	const char *groups_bad;        /* groups of the user that cannot be passed to --member-of, or NULL */
+	uint32_t sys_uid_max;          /* SYS_UID_MAX in effect */
+	const char *sys_uid_max_from;  /* "/etc/login.defs:12 (SYS_UID_MAX)", or "default" */
+
+	/* homed's and homesetup's own state */
+	bool identity;                 /* /var/lib/systemd/home/USER.identity exists */
+	const char *journal;           /* the path of a migration journal of the user, NULL when none */
+	const char *journal_step;      /* its first step not done, "id (state)", NULL when unknown or all done */
+	bool journal_done;             /* the migration completed */
+	bool journal_rolling_back;     /* a rollback of it started */
+	const char *journal_why;       /* it could not be read or understood (hs_migrate_status_load's message) */
+
+	/* sessions and processes */
+	bool proc_checked;
+	const char *proc_why;
+	uint64_t processes;
+	const char *process_list;      /* "1234 (bash), …" */
+	int sessions;                  /* sd-login's count, -1 when not asked */
+	const char *sessions_why;
+	const char *sessions_state;    /* sd_uid_get_state(), or NULL */
+
+	/* the home directory */
+	const char *expected_home;     /* "/home/USER" */
+	const char *home_why;          /* the home could not be looked at */
+	int home_err;                  /* 0, or the -errno of looking at it (-ENOENT: missing) */
+	uint32_t home_mode;            /* st_mode (lstat) */
+	const char *home_link;         /* a symlink: its target */
+	bool home_elsewhere;           /* the passwd home is not /home/USER */
+	bool expected_exists;          /* … and /home/USER exists anyway */
+	bool home_other_fs;            /* not on the file system of /home (a rename cannot move it) */
+	bool home_mount;               /* a mount point */
+	const char *home_mount_why;    /* how that was seen */
+	hs_migrate_examples mounts;    /* mount points inside */
+	bool mountinfo_read;           /* the mount table could be read (st_dev alone cannot tell a btrfs subvolume
+	                                  from a mount) */
+	bool home_subvolume;           /* the home is a btrfs subvolume (another st_dev, not in the mount table) */
+	hs_migrate_examples subvolumes; /* such directories inside the home (the scan does not enter them) */
+	bool saved_exists;             /* /home/USER.saved */
+	const char *image_path;        /* where homed would put the image for the storage */
+	bool image_exists;
+	uint32_t home_fs_magic;        /* statfs f_type of /home, 0 unknown */
+
+	/* what the home holds (a metadata scan) */
+	bool scanned;
+	const char *scan_why;
+	uint64_t entries;
+	uint64_t copy_bytes;           /* what the copy will write: home_bytes with sparse files at full size */
+	hs_migrate_examples acls, xattrs, outside_links, not_owned, special, sparse, bad_names;
+	hs_migrate_examples unmapped;  /* owned by, or with an ACL entry naming, an ID homed's idmapped mount of the
+	                                  new home leaves unmapped: "PATH (owner 65534 (nobody), ACL user:100000)" */
+	uint32_t unmapped_ids[HS_MIGRATE_EXAMPLES]; /* the first distinct such IDs (UIDs and GIDs alike) */
+	size_t n_unmapped_ids;         /* … how many of them the array holds */
+	bool unmapped_ids_more;        /* and there are others */
+
+	/* space */
+	const char *space_why;
+	uint64_t needed;               /* on /home's file system */
+	uint64_t min_disk_size;        /* the smallest image the data fits into (LUKS) */
+
+	/* rsync */
+	const char *rsync_why;         /* not probed: why */
+	const char *rsync_version;
+	bool rsync_failed;             /* it was run and did not answer --version */
+	bool rsync_probed, rsync_acls, rsync_xattrs, rsync_atimes, rsync_crtimes;
+
+	/* storage */
+	const char *storage_from, *fs_type_from; /* "--storage", "/etc/systemd/homed.conf:3", "homed's default" */
+	const char *storage_why;       /* the storage cannot work here, or NULL */
+	const char *mkfs;              /* the mkfs found (LUKS), NULL when missing or not needed */
+	const char *mkfs_name;         /* "mkfs.btrfs" … */
+};
+
+/* Keep @s (malloc'd; NULL is passed through) in the facts' pool: it lives until the facts are freed. On ENOMEM @s
+ * is freed and NULL returned. */
+const char *hs_migrate_keep(hs_migrate_facts *f, char *s);
+const char *hs_migrate_keepf(hs_migrate_facts *f, const char *fmt, ...) _printf_(2, 3);
+/* Facts for @opts (strings copied), nothing gathered yet. -EINVAL for a missing or unusable user name, an
+ * unknown storage or file system type (message says which); -ENOMEM. */
+int hs_migrate_facts_alloc(hs_ctx *ctx, hs_migrate_facts **out, const hs_migrate_options *opts);
+/* Gather the facts (once; a second call does nothing): account files, homed's and homesetup's state, sessions,
+ * the home and its contents, space, rsync, storage. Things that cannot be looked at are recorded with the reason,
+ * not returned: only -ENOMEM is an error. */
+int hs_migrate_gather(hs_checker *c, hs_migrate_facts *f);
+/* migrate_facts_home.c: the paths the migration creates and /home's file system; when the user exists and no
+ * migration of it is under way, the home directory, its contents (a metadata scan) and the space they need.
+ * Called by hs_migrate_gather() once the account and the storage are known. */
+int hs_migrate_gather_home(hs_ctx *ctx, hs_migrate_facts *f);
+/* Does homed's idmapped mount of the home of the user with UID @uid expose the UID or GID @id (the same map
+ * serves both)? systemd's make_home_userns() (src/home/homework-mount.c, v250 on) maps 0-60000, the user's own
+ * UID and 60513-65533 to themselves; from v251 also the container bases 524288-1878982656 (later releases the
+ * whole container range up to 1879048191, nspawn's mapped root 2147483646, and from v258 the foreign range
+ * 2147352576-2147418111). What every release from v251 maps counts as mapped: rsync cannot chown to, or set
+ * an ACL naming, any other ID through that mount (EINVAL, exit 23). */
+bool hs_migrate_id_mapped(uint32_t id, uint32_t uid);
+/* Which unmapped range @id (see hs_migrate_id_mapped) is in: "homed's own UID range" … (static). */
+const char *hs_migrate_id_unmapped_why(uint32_t id);
+/* Is @name usable in paths (/home/NAME, NAME.json): not empty, no '/', not "." or "..", at most 255 bytes,
+ * no control characters? */
+bool hs_migrate_name_path_safe(const char *name);
+/* homed's rule for a user name it manages (src/home/home-util.c suitable_user_name()): NULL when suitable, else
+ * why not (static text). */
+const char *hs_migrate_name_problem(const char *name);
+/* The storage names homesetup migrates to, and the LUKS file systems. */
+bool hs_migrate_storage_valid(const char *storage);
+bool hs_migrate_fs_type_valid(const char *fs_type);
+/* The bytes of "1.5 GiB" style (into buf). */
+void hs_migrate_human(char *buf, size_t size, uint64_t bytes);
+/* Tests: a directory laid out like /proc (self/mountinfo, <pid>/status) read instead of /proc, also for a ROOT
+ * other than "/"; the CLI's tests name one with $HOMESETUP_TEST_PROC. hs_migrate_test_proc_dir(): that
+ * directory, or NULL. */
+extern const char *hs_migrate_test_proc;
+const char *hs_migrate_test_proc_dir(void);
+
+/* migrate_check.c: what the verdicts share. The first examples of a finding, one per line, then "… and N more"
+ * (malloc'd, NULL on ENOMEM); "s" unless n is 1; why the checks about the account and the home cannot be made
+ * (no account files, a migration under way, no such user; kept in the pool), or NULL; a SKIP for that reason;
+ * for the checks of the contents also when the home was not scanned (1: a result was added, 0: go on, -errno). */
+char *hs_migrate_examples_text(const char *intro, const hs_migrate_examples *ex);
+const char *hs_migrate_plural(uint64_t n);
+const char *hs_migrate_blocker(hs_migrate_facts *f);
+int hs_migrate_skip_blocked(hs_checker *c, hs_migrate_facts *f, const char *id);
+int hs_migrate_skip_unscanned(hs_checker *c, hs_migrate_facts *f, const char *id);
+/* migrate_check_home.c: the checks migrate.home … migrate.names, one result each. */
+typedef int (*hs_migrate_check_fn)(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_home(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_saved(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_space(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_xattrs(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_hardlinks(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_owner(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_ids(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_special(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_sparse(hs_checker *c, hs_migrate_facts *f);
+int hs_migrate_check_names(hs_checker *c, hs_migrate_facts *f);
+
+/* check.c: hs_check_run() with checker data set before the first group runs (@data stays the caller's). */
+int hs_check_run_seeded(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const char *key, void *data);
+/* check.c: the results the groups that ran before the current one recorded in this run (a copy; free with
+ * hs_report_free()); an empty report when none ran. 0 or -ENOMEM. */
+int hs_checker_report_so_far(const hs_checker *c, hs_report **out);
+
+int hs_check_group_migrate(hs_checker *c);
+#define HS_CHECKS_MIGRATE(X) \
+	X("migrate.user", "migrate", "the user is in /etc/passwd, not managed by homed yet, and no migration of it is under way") \
+	X("migrate.name", "migrate", "the user name is one homed manages (not root, nobody, systemd-*, _*; strict syntax)") \
+	X("migrate.uid", "migrate", "the UID is outside the system, dynamic and container ranges, not 65534, and used by no other user or group") \
+	X("migrate.group", "migrate", "the primary group is the user's private group (GID = UID, same name) or a shared one (then --member-of)") \
+	X("migrate.groups", "migrate", "the supplementary groups exist and can be passed to --member-of") \
+	X("migrate.session", "migrate", "the user is not logged in and runs no processes") \
+	X("migrate.home", "migrate", "the home is a plain directory at /home/USER, not a symlink or mount point, with no mount points inside") \
+	X("migrate.saved", "migrate", "/home/USER.saved and homed's image path do not exist yet") \
+	X("migrate.space", "migrate", "the file system of /home has room for the new home (and a second copy with --copy)") \
+	X("migrate.xattrs", "migrate", "ACLs and extended attributes in the home survive the copy") \
+	X("migrate.hardlinks", "migrate", "no file in the home has hard links outside it") \
+	X("migrate.owner", "migrate", "every file in the home belongs to the user") \
+	X("migrate.ids", "migrate", "no file in the home is owned by, or has an ACL entry naming, a UID or GID that homed's idmapped mount leaves unmapped") \
+	X("migrate.special", "migrate", "the home holds no sockets, FIFOs or device nodes") \
+	X("migrate.sparse", "migrate", "the home holds no sparse files (the copy writes them in full)") \
+	X("migrate.names", "migrate", "every file name in the home is valid UTF-8") \
+	X("migrate.rsync", "migrate", "rsync is installed with ACL and xattr support; the flags it takes (-U, -N)") \
+	X("migrate.storage", "migrate", "the storage and file system chosen can work here (mkfs installed, btrfs for subvolume)") \
+	X("migrate.homed-ready", "migrate", "systemd-homed is ready: no FAIL among the readiness checks")
+
+/* ================================================================================================== */
 /* repos_ini.c, repos.c: repos.conf as configparser would hold it                                      */
 /* ================================================================================================== */
 typedef struct hs_repos_ini_section {
@@ -1291,7 +1501,7 @@ typedef int (*hs_jentry_fn)(const hs_jentry *e, void *userdata);
 int hs_journal_export_parse(hs_ctx *ctx, const char *buf, size_t len, hs_jentry_fn fn, void *userdata);
 
 /* doctor_journal.c: the entries of systemd-homed.service and systemd-homework, in order: of @export_file (journal
- * export format), @files, @dir, the journal under ROOT (ROOT other than "/") or the system journal; from
+ * export format), @export_buf (the same, in memory), @files, @dir, the journal under ROOT (ROOT other than "/") or the system journal; from
  * @since_usec on, else of the current boot (the running one for the system journal, else the newest). Returns 0
  * with *what describing the source and boot; 1 when the journal could not be opened or read, *what saying why
  * (evidence missing, not an error); a negative errno for a file given that is missing or malformed (message in
@@ -1300,6 +1510,8 @@ typedef struct hs_journal_query {
 	const char *const *files;
 	const char *dir;
 	const char *export_file;
+	const char *export_buf;  /* export format already in memory (used when export_file is NULL) */
+	size_t export_len;
 	uint64_t since_usec;
 } hs_journal_query;
 int hs_journal_read_homed(hs_ctx *ctx, const hs_journal_query *q, hs_jentry_fn fn, void *userdata, char **what);
@@ -1332,6 +1544,47 @@ int hs_doctor_match(hs_doctor_matcher *m, const char *msg, size_t len, hs_doctor
 const char *hs_doctor_row_rule(size_t i);
 /* A user name homed would accept as a plain name (what captures and options must be to reach a command). */
 bool hs_doctor_name_ok(const char *s, size_t len);
+/* The window (µs) in which the same home's successful operation makes a failure of @rule part of a normal login
+ * (pam_systemd_home asks without a password first), or 0 for rules no later success undoes. */
+uint64_t hs_doctor_retry_window(const char *rule);
+/* The free space (bytes) the no-space fix needs on the file system holding the image before its discard update. */
+uint64_t hs_doctor_min_free(void);
+/* Whether row @i concerns one home (its texts use {user}); false for findings about homed as a whole. */
+bool hs_doctor_row_per_home(size_t i);
+/* doctor_attrib.c: which home each matching journal entry concerns (a capture, /dev/mapper/home-USER, the state
+ * change that closes homed's "<operation> failed" line, the worker of the one home whose operation started), and
+ * which password failures the same home's success soon after explains (a normal PAM login: see the top of that
+ * file). Every match that is not explained reaches @fn, in journal order once decided; held ones at the latest
+ * from hs_doctor_attrib_finish(). @fn may take ev's strings (leaving NULL); a negative return stops the walk. */
+typedef struct hs_doctor_evidence {
+	size_t row;              /* the matching row of the rule table */
+	hs_doctor_caps caps;
+	char *user;              /* the user it concerns, or NULL: it names nobody */
+	char *msg, *ident;       /* the message and SYSLOG_IDENTIFIER ("?" when missing), escaped */
+	uint32_t pid;
+	uint64_t realtime;
+} hs_doctor_evidence;
+typedef int (*hs_doctor_evidence_fn)(hs_doctor_evidence *ev, void *userdata);
+typedef struct hs_doctor_attrib hs_doctor_attrib;
+int hs_doctor_attrib_new(hs_doctor_attrib **out, hs_doctor_matcher *m, hs_doctor_evidence_fn fn, void *userdata);
+void hs_doctor_attrib_free(hs_doctor_attrib *a);
+/* One entry of systemd-homed.service or systemd-homework, in journal order: 0, -ENOMEM or what @fn returned. */
+int hs_doctor_attrib_entry(hs_doctor_attrib *a, const hs_jentry *e);
+/* The end of the journal: what is still held goes to @fn as it stands. */
+int hs_doctor_attrib_finish(hs_doctor_attrib *a);
+/* The @i-th user whose failures were explained by a later success, and how many (false past the last). */
+bool hs_doctor_attrib_discounted(const hs_doctor_attrib *a, size_t i, const char **user, size_t *count);
+/* diagnose.c: the free-space texts of a no-space finding for the image @image in @dir: *sentence for the
+ * diagnosis ("Now /home has 0 B free of 1.0 GiB; the image … is …, of which … allocated." and, below
+ * hs_doctor_min_free(), that this is too little for the update), *note for the fix's first line. @avail
+ * UINT64_MAX: the free space could not be measured; @size UINT64_MAX: the image's size is not known. Both
+ * malloc'd; 0 or -ENOMEM. */
+int hs_doctor_space_text(const char *dir, uint64_t avail, uint64_t total, const char *image, uint64_t size,
+			 uint64_t alloc, char **sentence, char **note);
+/* diagnose.c: hs_doctor_run() with the journal read from buf[0..len) in export format (fuzzing, tests); the
+ * journal options of @opts are ignored. */
+int hs_doctor_run_export_buf(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts, const char *buf,
+			     size_t len);
 
 /* homekeys.c: create the missing directories of @path (absolute, inside @kind's root) with @mode; 0 or -errno
  * with "<dir>: cannot create: <strerror>". */
@@ -1382,9 +1635,387 @@ void hs_image_token_done(hs_image_token *tok);
  * *luks (arrays and strings malloc'd; free with hs_image_luks_done()). Returns 1 when a LUKS header was
  * read, 0 when there is no LUKS magic at @offset, negative errno on I/O errors or ENOMEM. When libcryptsetup
  * refuses a header with LUKS magic, 1 is returned with *why set (malloc'd: its messages or strerror) and the
- * fields of the binary header filled; *why is NULL otherwise. */
+ * fields of the binary header filled; *why is NULL otherwise. When libcryptsetup cannot be loaded (dl.c), 2 is
+ * returned with the binary header's fields filled, *why the loader's message and *load_errno EOPNOTSUPP. */
 int hs_image_luks_read(hs_ctx *ctx, int fd, uint64_t offset, uint64_t avail, hs_image_luks *luks, char **why,
 		       int *load_errno);
 void hs_image_luks_done(hs_image_luks *luks);
+
+/* ================================================================================================== */
+/* dl.c: libraries only `image inspect` and `doctor` need, loaded on first use (dlopen by soname)      */
+/* ================================================================================================== */
+/* Linked, libcryptsetup (with libcrypto, libdevmapper, libselinux …), libblkid and libpcre2-8 would cost every
+ * command ~2.5 MB of RSS and ~3 ms of start-up. A module calls the loader of a library before its first call
+ * through the library's table, and says in a finding or a note what it could not do when the loader fails. */
+typedef enum hs_dl_lib {
+	HS_DL_CRYPTSETUP,   /* image_luks.c */
+	HS_DL_BLKID,        /* image.c */
+	HS_DL_PCRE2,        /* doctor_rules.c (8-bit code units) */
+	HS_DL__MAX,
+} hs_dl_lib;
+
+/* Load @lib and fill its table (thread-safe; a loaded library stays loaded). 0, -ENOMEM, or -EOPNOTSUPP when
+ * the library is missing, cannot be loaded or lacks a function of the table: then *why (may be NULL) is set to
+ * a malloc'd message such as "libcryptsetup.so.12 is not installed: cannot open shared object file: No such
+ * file or directory (it comes with sys-fs/cryptsetup)". A failure is not remembered: the next call tries again. */
+int hs_dl_open(hs_dl_lib lib, char **why);
+/* hs_dl_open() with the message set in ctx (may be NULL). */
+int hs_dl_load(hs_ctx *ctx, hs_dl_lib lib);
+static inline int hs_dl_cryptsetup(hs_ctx *ctx) { return hs_dl_load(ctx, HS_DL_CRYPTSETUP); }
+static inline int hs_dl_blkid(hs_ctx *ctx) { return hs_dl_load(ctx, HS_DL_BLKID); }
+static inline int hs_dl_pcre2(hs_ctx *ctx) { return hs_dl_load(ctx, HS_DL_PCRE2); }
+/* The soname dlopen() is asked for, and the Gentoo package that installs it (static strings). */
+const char *hs_dl_soname(hs_dl_lib lib);
+const char *hs_dl_package(hs_dl_lib lib);
+/* Tests only: load @lib from @soname from now on (NULL: the built-in soname), forgetting that it was loaded
+ * (its handle stays open; its table is cleared). */
+void hs_dl_test_soname(hs_dl_lib lib, const char *soname);
+
+/* The tables: one pointer per function, typed from the library's header. A module includes the library's header
+ * (pcre2.h with PCRE2_CODE_UNIT_WIDTH 8) before this one to see its table, and calls hs_cryptsetup.crypt_load(…),
+ * hs_blkid.blkid_new_probe(), hs_pcre2.pcre2_match(…) (pcre2.h's macros map these names to the _8 functions). */
+#define HS_DL_FIELD_(s) __typeof__(s) *s;
+#define HS_DL_CRYPTSETUP_SYMS(X)                                                                                   \
+	X(crypt_init) X(crypt_free) X(crypt_load) X(crypt_set_log_callback) X(crypt_get_type) X(crypt_get_uuid)    \
+	X(crypt_get_label) X(crypt_get_subsystem) X(crypt_get_cipher) X(crypt_get_cipher_mode)                     \
+	X(crypt_get_volume_key_size) X(crypt_get_metadata_size) X(crypt_get_data_offset) X(crypt_get_sector_size)  \
+	X(crypt_keyslot_max) X(crypt_keyslot_status) X(crypt_keyslot_get_key_size) X(crypt_keyslot_get_pbkdf)      \
+	X(crypt_token_max) X(crypt_token_json_get)
+#define HS_DL_BLKID_SYMS(X)                                                                                        \
+	X(blkid_new_probe) X(blkid_free_probe) X(blkid_probe_set_device) X(blkid_probe_get_sectorsize)             \
+	X(blkid_probe_enable_superblocks) X(blkid_probe_set_superblocks_flags) X(blkid_probe_enable_partitions)    \
+	X(blkid_probe_set_partitions_flags) X(blkid_do_safeprobe) X(blkid_probe_lookup_value)                      \
+	X(blkid_probe_get_partitions) X(blkid_partlist_numof_partitions) X(blkid_partlist_get_partition)           \
+	X(blkid_partition_get_start) X(blkid_partition_get_size) X(blkid_partition_get_partno)                     \
+	X(blkid_partition_get_type) X(blkid_partition_get_type_string) X(blkid_partition_get_name)                 \
+	X(blkid_partition_get_uuid)
+#define HS_DL_PCRE2_SYMS(X)                                                                                        \
+	X(pcre2_compile) X(pcre2_code_free) X(pcre2_get_error_message) X(pcre2_jit_compile) X(pcre2_pattern_info)  \
+	X(pcre2_match_data_create) X(pcre2_match_data_free) X(pcre2_match_context_create)                          \
+	X(pcre2_match_context_free) X(pcre2_set_match_limit) X(pcre2_set_depth_limit) X(pcre2_match)               \
+	X(pcre2_substring_number_from_name) X(pcre2_get_ovector_pointer) X(pcre2_get_ovector_count)
+#ifdef _LIBCRYPTSETUP_H
+extern struct hs_dl_cryptsetup { HS_DL_CRYPTSETUP_SYMS(HS_DL_FIELD_) } hs_cryptsetup;
+#endif
+#ifdef _BLKID_BLKID_H
+extern struct hs_dl_blkid { HS_DL_BLKID_SYMS(HS_DL_FIELD_) } hs_blkid;
+#endif
+#ifdef PCRE2_H_IDEMPOTENT_GUARD
+extern struct hs_dl_pcre2 { HS_DL_PCRE2_SYMS(HS_DL_FIELD_) } hs_pcre2;
+#endif
+
+/* ================================================================================================== */
+/* accounts.c, accounts_edit.c: /etc/passwd, /etc/shadow, /etc/group, /etc/gshadow under ROOT         */
+/* ================================================================================================== */
+enum { HS_ACCT_PASSWD, HS_ACCT_SHADOW, HS_ACCT_GROUP, HS_ACCT_GSHADOW, HS_ACCT__N };
+#define HS_ACCT_MAX_FIELDS 9
+/* lckpwdf(3) waits 15 s (glibc's TIMEOUT); so do the functions that take the lock themselves. */
+#define HS_ACCOUNTS_LOCK_TIMEOUT_MS 15000u
+/* Account files larger than this are refused (-EFBIG). */
+#define HS_ACCT_MAX_FILE (64u << 20)
+
+/* One line of an account file, as bytes of the file. */
+typedef struct hs_acct_line {
+	size_t off, len;      /* the line without its '\n' */
+	size_t end;           /* just past its '\n' (off + len for a last line without one) */
+	unsigned lineno;      /* 1-based */
+	bool entry;           /* parsed into an entry; else blank, comment, NIS or malformed, kept as is */
+	unsigned nf;          /* fields found (entries: exactly the file's count) */
+	size_t f_off[HS_ACCT_MAX_FIELDS], f_len[HS_ACCT_MAX_FIELDS]; /* entries: each field, offsets in the file */
+} hs_acct_line;
+
+typedef struct hs_acct_file {
+	const char *path;     /* "/etc/passwd" … (static) */
+	char *data;           /* the bytes read, NUL-terminated ("" when missing) */
+	size_t len;
+	bool exists;
+	hs_acct_line *lines;
+	size_t n;
+} hs_acct_file;
+
+/* One /etc/gshadow entry (lent). */
+typedef struct hs_gshadow_entry {
+	const char *name, *passwd;
+	const char *const *admins, *const *members; /* NULL-terminated, never NULL */
+	unsigned line;
+} hs_gshadow_entry;
+
+/* File HS_ACCT_* of a snapshot (lent). */
+const hs_acct_file *hs_accounts_file(const hs_accounts *a, unsigned which);
+/* The gshadow entry named @name (lent), or NULL. */
+const hs_gshadow_entry *hs_accounts_gshadow(const hs_accounts *a, const char *name);
+/* The shadow line of @user (1-based), 0 when none. */
+unsigned hs_accounts_shadow_line(const hs_accounts *a, const char *user);
+/* Is @name one of the elements of the comma-separated list s[0..len)? */
+bool hs_acct_list_has(const char *s, size_t len, const char *name);
+/* s[0..len) with every element equal to @name removed (other elements, empty ones included, kept in order);
+ * malloc'd, NULL on ENOMEM. */
+char *hs_acct_list_without(const char *s, size_t len, const char *name);
+/* Parse the four files' bytes (bufs[i] NULL: file i missing) as hs_accounts_load() does. The buffers are
+ * copied. 0, -ENOENT (passwd missing), -ENOMEM. */
+int hs_accounts_parse(hs_ctx *ctx, hs_accounts **out, const char *const bufs[HS_ACCT__N],
+		      const size_t lens[HS_ACCT__N]);
+/* Test hook: the interval at which a waiting hs_accounts_lock_take() retries (default 20 ms). */
+extern unsigned hs_accounts_lock_poll_ms;
+DEFINE_CLEANUP_FUNC(hs_accounts, hs_accounts_free);
+DEFINE_CLEANUP_FUNC(hs_accounts_lock, hs_accounts_lock_release);
+
+/* accounts_edit.c, accounts_restore.c: the changes an edit makes to one snapshot, file by file. */
+typedef struct hs_acct_change {
+	unsigned line;        /* 1-based, in the file before the removal */
+	char *old;            /* the line then, with its '\n' when it had one */
+	char *repl;           /* the line after, NULL when removed */
+	char *prev;           /* the line before it, NULL for the first */
+	size_t old_len, repl_len, prev_len;
+} hs_acct_change;
+
+typedef struct hs_acct_file_change {
+	bool present;         /* the file is changed (removal) / named by the undo record (restore) */
+	uint8_t before[32], after[32]; /* SHA-256 of the file before and after the removal */
+	hs_acct_change *v;    /* sorted by line */
+	size_t n, cap;
+	hs_edit *edit;
+} hs_acct_file_change;
+
+typedef struct hs_acct_plan {
+	hs_acct_file_change f[HS_ACCT__N];
+} hs_acct_plan;
+void hs_acct_plan_done(hs_acct_plan *p);
+/* Write the edits of @p (files in @order) made against @a: refuse with -ESTALE, writing nothing, when a file is no
+ * longer what was read; put back the files already written when a later one fails. */
+int hs_acct_plan_commit(hs_ctx *ctx, hs_acct_plan *p, const hs_accounts *a, const unsigned order[HS_ACCT__N]);
+/* A name that can be an entry of the account files (not empty, no ':' ',' '/' or control character, no NIS
+ * '+'/'-' first). */
+bool hs_acct_valid_user_name(const char *s);
+/* Is field @k of file @which a list of user names (group: members; gshadow: admins, members)? */
+bool hs_acct_is_list_field(unsigned which, unsigned k);
+
+/* ================================================================================================== */
+/* manifest.c, manifest_io.c, verify.c: tree manifests (`homesetup manifest`, `homesetup verify`)      */
+/* ================================================================================================== */
+DEFINE_CLEANUP_FUNC(hs_manifest, hs_manifest_free);
+DEFINE_CLEANUP_FUNC(hs_verify_result, hs_verify_result_free);
+
+/* A bump allocator: 1 MiB blocks that never move (pointers into them stay valid), all freed at once. */
+typedef struct hs_arena_block hs_arena_block;
+typedef struct hs_arena {
+	hs_arena_block *head;
+} hs_arena;
+/* size bytes aligned to 8, or NULL on ENOMEM. */
+void *hs_arena_alloc(hs_arena *a, size_t size);
+/* s[0..len) + NUL, or NULL on ENOMEM. */
+char *hs_arena_strndup(hs_arena *a, const char *s, size_t len);
+/* Move every block of @from into @into (from is left empty). */
+void hs_arena_join(hs_arena *into, hs_arena *from);
+void hs_arena_free(hs_arena *a);
+
+/* One entry: the public fields and what the scan needs besides (dev/ino are 0 in a loaded manifest). */
+typedef struct hs_mentry {
+	hs_manifest_entry e;
+	uint64_t dev, ino;
+} hs_mentry;
+
+struct hs_manifest {
+	hs_mentry **v;        /* tree order (hs_manifest_path_cmp) */
+	size_t n;
+	hs_mentry *store;     /* a loaded manifest's entries (a scan's live in its arena) */
+	uint64_t total_bytes; /* regular files, a hardlink group once, mount points not */
+	bool hashed;          /* every regular file that is not a mount point has an "xxh3-128:" hash */
+	hs_arena arena;       /* a scan's strings and entries */
+	char *text;           /* a loaded manifest: its decoded text, which the strings point into */
+};
+
+#define HS_MANIFEST_HASH_ALGO "xxh3-128"
+#define HS_MANIFEST_HASH_PREFIX HS_MANIFEST_HASH_ALGO ":"
+#define HS_MANIFEST_HASH_LEN (sizeof(HS_MANIFEST_HASH_PREFIX) - 1 + 32)
+
+/* Tree order: "." first, then byte order with '/' sorting before every other byte (a directory's contents
+ * come right after it, before a sibling whose name extends the directory's). */
+int hs_manifest_path_cmp(const char *a, const char *b);
+/* The index of @path in @m, or (size_t)-1. */
+size_t hs_manifest_index(const hs_manifest *m, const char *path);
+
+/* Worker threads of a scan: 0 (the default) means one per CPU the process may run on, at most 4. */
+extern unsigned hs_manifest_threads;
+/* Tests: pretend the kernel lacks listxattrat/getxattrat and openat2 (the /proc/self/fd and component-walk
+ * fallbacks are then used). */
+extern bool hs_manifest_test_no_xattrat, hs_manifest_test_no_openat2;
+
+/* manifest_io.c: parse the text of a manifest file (doc/manifest.md) from buf[0..len) (need not be
+ * NUL-terminated); @name is used in messages ("name:line: …"). 0, -EINVAL, -ENOMEM. */
+int hs_manifest_parse(hs_ctx *ctx, hs_manifest **out, const char *name, const char *buf, size_t len);
+/* manifest_io.c: append the text of @m to @out (what hs_manifest_save() writes). 0 or -ENOMEM. */
+int hs_manifest_format(const hs_manifest *m, hs_buf *out);
+
+/* ================================================================================================== */
+/* spawn.c, migrate_plan.c, migrate_journal.c, migrate_run.c: the migration executor                 */
+/* ================================================================================================== */
+/* ---- spawn.c: programs run with an argv (never a shell), a scrubbed environment, captured output ---- */
+/* Called with each chunk a child writes, as it arrives (not split into lines). */
+typedef void (*hs_spawn_output_fn)(const char *chunk, size_t len, void *userdata);
+typedef struct hs_spawn {
+	const char *const *argv;     /* argv[0]: an absolute path */
+	const char *const *env;      /* "NAME=value" added to the scrubbed environment (secrets go here), or NULL */
+	const char *cwd;             /* NULL: "/" */
+	hs_spawn_output_fn on_stdout, on_stderr; /* may be NULL */
+	void *userdata;
+	uint64_t timeout_usec;       /* 0: wait as long as it runs (the copy, homectl). Else, once it has run that
+	                                long: SIGTERM, and SIGKILL HS_SPAWN_KILL_GRACE_USEC later, to its process
+	                                group (a child with a timeout gets one of its own) */
+} hs_spawn;
+/* For short probes (`rsync --version`): what a program that answers at all needs, even on a loaded machine. */
+#define HS_SPAWN_PROBE_TIMEOUT_SEC 10
+#define HS_SPAWN_PROBE_TIMEOUT_USEC (HS_SPAWN_PROBE_TIMEOUT_SEC * UINT64_C(1000000))
+#define HS_SPAWN_STR_(x) #x
+#define HS_SPAWN_STR(x) HS_SPAWN_STR_(x) /* HS_SPAWN_STR(HS_SPAWN_PROBE_TIMEOUT_SEC): "10", for messages */
+/* Between the SIGTERM of a timeout and the SIGKILL; also how long output is still read after the SIGKILL. */
+#define HS_SPAWN_KILL_GRACE_USEC (2 * UINT64_C(1000000))
+typedef struct hs_spawn_result {
+	int status;                  /* exit status, 128 + signal when killed by one */
+	int signal;                  /* the signal that ended it, or 0 */
+	bool timed_out;              /* sp->timeout_usec passed: its group was signalled (status, signal: how the
+	                                program itself ended); the caller treats it as a failure */
+	char *out, *err;             /* the last 64 KiB of standard output and error (malloc'd, NUL-terminated) */
+} hs_spawn_result;
+/* Run sp->argv[0] with stdin from /dev/null and stdout/stderr read through pipes, and wait for it (at most
+ * sp->timeout_usec, plus the grace periods, when that is set). The child sees PATH (the caller's or a default),
+ * LC_ALL=C, TERM, TZ, SYSTEMD_*, FAKE_HOMECTL_* and the sanitizers' options of the caller's environment (never
+ * PASSWORD, NEWPASSWORD, PIN), plus sp->env; every other descriptor is closed; it gets SIGTERM when the caller
+ * dies. Returns 0 when the program ran (whatever its exit status, in *res; res->timed_out when it was stopped),
+ * a negative errno when it could not be started (an exec failure is exit status 127 with the reason on its
+ * stderr). Free *res with hs_spawn_result_done(). */
+int hs_spawn_run(hs_ctx *ctx, const hs_spawn *sp, hs_spawn_result *res);
+void hs_spawn_result_done(hs_spawn_result *res);
+/* The last @max_lines non-empty lines of @text ('\n' or '\r' end a line) joined with "; " (malloc'd), leaving
+ * out lines that start with @skip (may be NULL). */
+char *hs_spawn_last_lines(const char *text, unsigned max_lines, const char *skip);
+/* Append @argv as a shell command line (words quoted only where the shell needs it; "--opt=value" quotes the
+ * value). For display: nothing built here is ever given to a shell. */
+int hs_shell_quote_argv(hs_buf *b, const char *const *argv);
+/* The first executable @name in $PATH (or the default PATH), malloc'd; "" when there is none; NULL on ENOMEM. */
+char *hs_find_program(const char *name);
+
+/* ---- migrate_plan.c ---- */
+#define HS_MIGRATE_STEP_MAX 8
+#define HS_MIGRATE_JOURNAL_VERSION 1
+#define HS_MIGRATE_EMPTY_SKEL "empty-skel" /* in the working directory: homectl create --skel= */
+#define HS_MIGRATE_JOURNAL_MAX (16u << 20) /* a journal larger than this is not one of ours */
+/* The step ids in order (NULL-terminated). */
+extern const char *const hs_migrate_step_ids[];
+struct hs_migrate_plan {
+	hs_migrate_info *info;        /* owned copy (hs_migrate_info_free_copy); saved is always set */
+	hs_migrate_options opts;      /* owned copy */
+	char *root;                   /* the context's root the plan was made under */
+	char *homectl, *rsync, *self; /* the programs (host paths); self: the verifier run inside `homectl with` */
+	char *workdir, *journal, *manifest;                 /* under ROOT */
+	char *home_host, *saved_host, *workdir_host, *journal_host, *manifest_host; /* host paths */
+	char *real_name, *storage, *fs_type;                /* what create gets (fs_type only for luks) */
+	uint64_t disk_size;           /* --disk-size, 0: none */
+	bool acl_option;              /* --luks-extra-mount-options=acl */
+	char **rsync_flags;
+	hs_migrate_step steps[HS_MIGRATE_STEP_MAX];
+	size_t n_steps;
+	char **strings, **notes;
+};
+DEFINE_CLEANUP_FUNC(hs_migrate_plan, hs_migrate_plan_free);
+/* A plan from facts given directly (no preflight verdicts looked at): what hs_migrate_plan_new() does after its
+ * check, what resume does with the facts its journal recorded, and what the unit tests drive. */
+int hs_migrate_plan_from_info(hs_ctx *ctx, hs_migrate_plan **out, const hs_migrate_info *info,
+			      const hs_migrate_options *opts);
+typedef enum hs_migrate_argv_kind {
+	HS_MIGRATE_ARGV_CREATE,       /* homectl create USER --uid=… */
+	HS_MIGRATE_ARGV_INSPECT,      /* homectl inspect USER */
+	HS_MIGRATE_ARGV_REMOVE,       /* homectl remove USER */
+	HS_MIGRATE_ARGV_COPY,         /* homectl with USER -- rsync … SAVED/ . */
+	HS_MIGRATE_ARGV_VERIFY,       /* homectl with USER -- homesetup verify --manifest M . */
+	HS_MIGRATE_ARGV_COPY_ASIDE,   /* rsync … HOME/ SAVED/ (--copy) */
+} hs_migrate_argv_kind;
+/* The argv of one command of @p (@self: the verifier, NULL for the plan's). *out: free with hs_strv_free(). */
+int hs_migrate_argv(const hs_migrate_plan *p, hs_migrate_argv_kind kind, const char *self, char ***out);
+/* ROOT + @path ("/" root: @path itself), malloc'd. */
+char *hs_migrate_host_path(const char *root, const char *path);
+/* Deep copies of facts and options. */
+int hs_migrate_info_dup(const hs_migrate_info *src, hs_migrate_info **out);
+void hs_migrate_info_free_copy(hs_migrate_info *info);
+int hs_migrate_options_dup(hs_migrate_options *dst, const hs_migrate_options *src);
+void hs_migrate_options_done(hs_migrate_options *o);
+
+/* ---- migrate_journal.c: the journal ROOT/var/lib/homesetup/migrate/USER.json ---- */
+struct hs_migrate_status {
+	char *relpath, *path;         /* the journal under ROOT, and its host path */
+	char *workdir, *workdir_host, *manifest, *manifest_host;
+	char *user, *created, *updated, *version, *run_id, *root;
+	hs_migrate_info *info;        /* owned copy */
+	hs_migrate_options opts;      /* owned copy */
+	char *password_hash;          /* the shadow hash when the migration started */
+	char *account_undo;           /* hs_accounts_remove_user()'s undo record, NULL before that step */
+	char *backup_stamp;           /* of passwd.STAMP … in workdir */
+	uint64_t manifest_entries, manifest_bytes;
+	bool copy_verified;           /* --copy: the copy aside matched the manifest (the original may go) */
+	bool rolling_back;            /* a rollback started */
+	hs_migrate_step_status steps[HS_MIGRATE_STEP_MAX]; /* strings owned */
+	size_t n_steps;
+};
+DEFINE_CLEANUP_FUNC(hs_migrate_status, hs_migrate_status_free);
+/* A new journal for @plan (all steps pending) with the password hash @hash; not written yet. */
+int hs_migrate_journal_new(hs_ctx *ctx, hs_migrate_status **out, const hs_migrate_plan *plan, const char *hash);
+/* Parse journal text (@path names it in messages): -EBADMSG for text that is not a journal or whose checksum does
+ * not match, -ESTALE for another journal version; messages say what and where. */
+int hs_migrate_journal_parse(hs_ctx *ctx, const char *path, const char *buf, size_t len, hs_migrate_status **out);
+/* The journal's text, with its checksum (malloc'd). */
+int hs_migrate_journal_format(const hs_migrate_status *j, char **out);
+/* Write the journal atomically (fsync'd file and directory; mode 0600), stamping "updated". */
+int hs_migrate_journal_save(hs_ctx *ctx, hs_migrate_status *j);
+/* Set step @i's state (times and error follow) and save. */
+int hs_migrate_journal_set(hs_ctx *ctx, hs_migrate_status *j, size_t i, hs_migrate_state state, const char *error);
+/* Replace a malloc'd string field with a copy of @value (NULL allowed). 0 or -ENOMEM. */
+int hs_migrate_set_str(char **field, const char *value);
+/* The index of step @id in @j, or -1. */
+int hs_migrate_journal_find(const hs_migrate_status *j, const char *id);
+/* Create ROOT/var/lib/homesetup/migrate/USER (0700, parents 0755/0700). */
+int hs_migrate_workdir_create(hs_ctx *ctx, const char *user);
+/* "YYYY-mm-ddTHH:MM:SSZ" of now (malloc'd). */
+char *hs_migrate_now(void);
+
+
+/* ---- migrate_run.c, migrate_run_fs.c, migrate_run_undo.c: the executor ---- */
+typedef struct hs_migrate_runner {
+	hs_ctx *ctx;
+	const hs_migrate_plan *plan;
+	hs_migrate_status *j;
+	const hs_migrate_run_options *ro;
+	const char *self;             /* the verifier */
+	const char *step_id;          /* the step running ("rollback" while rolling back) */
+	size_t index;
+	hs_progress progress;
+	hs_buf out_line, err_line;    /* partial lines of a child's output */
+	int lock_fd;                  /* flock on ROOT/var/lib/homesetup/migrate, -1 */
+} hs_migrate_runner;
+/* Take the migration lock (creating the state and working directories): -EBUSY when another run holds it. */
+int hs_migrate_lock(hs_ctx *ctx, const char *user, int *fd_out);
+void hs_migrate_runner_done(hs_migrate_runner *R);
+/* Run one of the plan's commands; @secret ("PASSWORD", "NEWPASSWORD" or NULL) names the variable the password
+ * is handed over in. */
+int hs_migrate_spawn(hs_migrate_runner *R, hs_migrate_argv_kind kind, const char *secret, hs_spawn_output_fn out,
+		     hs_spawn_output_fn err, hs_spawn_result *res);
+/* rsync --info=progress2 output → progress events. */
+void hs_migrate_rsync_out(const char *chunk, size_t len, void *userdata);
+/* Does homed know the plan's user (`homectl inspect`)? 1, 0, -errno. */
+int hs_migrate_homed_has_user(hs_migrate_runner *R);
+void hs_migrate_note(hs_migrate_runner *R, const char *fmt, ...) _printf_(2, 3);
+void hs_migrate_progress(hs_migrate_runner *R);
+/* crypt(3) check of @password against @hash: 0, -EACCES, -EPERM (no usable password), -EINVAL, -ENOMEM. */
+int hs_migrate_hash_check(hs_ctx *ctx, const char *user, const char *hash, const char *password);
+/* Remove the tree at @path (under ROOT) without following symlinks or crossing file systems (-EBUSY at a mount
+ * point); a missing path is fine. The parent directory is fsync'd. */
+int hs_migrate_rm_tree(hs_ctx *ctx, const char *path);
+/* Compare the metadata (and contents where both are hashed) of two manifests: *n_diff differences, *first the
+ * first as "path: what" (malloc'd, NULL when none). */
+int hs_migrate_tree_compare(const hs_manifest *then, const hs_manifest *now, size_t *n_diff, char **first);
+/* rename(2) within one directory under ROOT, never replacing, the directory fsync'd. */
+int hs_migrate_rename(hs_ctx *ctx, const char *from, const char *to);
+/* 1 a directory is at @path (not following a last symlink), 0 nothing, -ENOTDIR something else, -errno. */
+int hs_migrate_dir_state(hs_ctx *ctx, const char *path);
+int hs_migrate_step_move_aside(hs_migrate_runner *R, bool *skipped);
 
 #endif /* HOMESETUP_P_H */

@@ -4,6 +4,8 @@
  * packages, wildcards and specificity. The conformance tables are transcribed from pkgcraft-testdata
  * (toml/dep.toml: valid, invalid, compares, intersects, sorting; toml/version.toml: intersects as atoms); the
  * wildcard and specificity cases from Portage (lib/portage/tests/dep/test_atom.py, test_best_match_to_list.py).
+ * Every parse here is made twice, with hs_atom_parse() and with hs_atom_parse_into() into one buffer shared by
+ * all the tests, and the two must agree (verdict, message, every field).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,7 +39,79 @@ struct sort_case {
 
 /* ---- helpers ------------------------------------------------------------------------------------------------ */
 
-/* Parse from a heap buffer of exactly len bytes (no NUL), so ASan catches any read past len. */
+static const char *opt(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+/* Every getter of a and b gives the same value (strings compared as strings), and both order as equal. */
+static void expect_same_atom(const hs_atom *a, const hs_atom *b, const char *what)
+{
+	const hs_version *va = hs_atom_version(a), *vb = hs_atom_version(b);
+	char *fa = NULL, *fb = NULL;
+
+	assert_ptr_not_equal(a, b);
+	assert_string_equal(hs_atom_category(a), hs_atom_category(b));
+	assert_string_equal(hs_atom_package(a), hs_atom_package(b));
+	assert_string_equal(va ? hs_version_str(va) : "(none)", vb ? hs_version_str(vb) : "(none)");
+	if (va && hs_version_compare(va, vb) != 0)
+		fail_msg("%s: the versions differ", what);
+	assert_string_equal(opt(hs_atom_slot(a)), opt(hs_atom_slot(b)));
+	assert_string_equal(opt(hs_atom_subslot(a)), opt(hs_atom_subslot(b)));
+	assert_string_equal(opt(hs_atom_repo(a)), opt(hs_atom_repo(b)));
+	assert_int_equal(hs_atom_op_get(a), hs_atom_op_get(b));
+	assert_int_equal(hs_atom_blocker(a), hs_atom_blocker(b));
+	assert_int_equal(hs_atom_slot_op(a), hs_atom_slot_op(b));
+	assert_int_equal(hs_atom_is_wildcard(a), hs_atom_is_wildcard(b));
+	assert_int_equal(hs_atom_specificity(a), hs_atom_specificity(b));
+	assert_int_equal(hs_atom_usedep_count(a), hs_atom_usedep_count(b));
+	for (size_t i = 0; i < hs_atom_usedep_count(a); i++) {
+		const hs_usedep *x = hs_atom_usedep(a, i), *y = hs_atom_usedep(b, i);
+
+		assert_string_equal(x->flag, y->flag);
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->dflt, y->dflt);
+	}
+	assert_null(hs_atom_usedep(b, hs_atom_usedep_count(b)));
+	assert_int_equal(hs_atom_format(a, &fa), 0);
+	assert_int_equal(hs_atom_format(b, &fb), 0);
+	assert_string_equal(fa, fb);
+	if (hs_atom_compare(a, b) != 0 || hs_atom_compare(b, a) != 0)
+		fail_msg("%s: hs_atom_compare() tells the two parses apart", what);
+	free(fa);
+	free(fb);
+}
+
+/* The buffer every parse of these tests is repeated in (freed by the group teardown). */
+static hs_atom_buf *shared_buf;
+
+/*
+ * hs_atom_parse_into() of s[0..len) into shared_buf agrees with hs_atom_parse(), which returned r (and *a, or
+ * its message in ctx), whatever the buffer held before.
+ */
+static void expect_into_agrees(hs_ctx *ctx, const char *s, size_t len, unsigned flags, int r, const hs_atom *a)
+{
+	_cleanup_free_ char *msg = r < 0 && ctx ? strdup(hs_ctx_last_error(ctx)) : NULL;
+	const hs_atom *b = (const hs_atom *)&b; /* must be reset */
+	int r2;
+
+	if (!shared_buf)
+		assert_int_equal(hs_atom_buf_new(&shared_buf), 0);
+	r2 = hs_atom_parse_into(ctx, &b, shared_buf, s, len, flags);
+	if (r2 != r)
+		fail_msg("'%.*s' (flags %#x): hs_atom_parse %d, hs_atom_parse_into %d", (int)len, s, flags, r, r2);
+	if (r < 0) {
+		assert_null(b);
+		if (ctx)
+			assert_string_equal(hs_ctx_last_error(ctx), msg);
+	} else {
+		assert_non_null(b);
+		expect_same_atom(a, b, s);
+	}
+}
+
+/* Parse from a heap buffer of exactly len bytes (no NUL), so ASan catches any read past len; the same parse into
+ * the shared buffer must agree. */
 static int parse_exact(hs_ctx *ctx, hs_atom **out, const char *s, unsigned flags)
 {
 	size_t len = strlen(s);
@@ -47,6 +121,7 @@ static int parse_exact(hs_ctx *ctx, hs_atom **out, const char *s, unsigned flags
 	assert_non_null(copy);
 	memcpy(copy, s, len);
 	r = hs_atom_parse(ctx, out, copy, len, flags);
+	expect_into_agrees(ctx, copy, len, flags, r, *out);
 	free(copy);
 	return r;
 }
@@ -1069,6 +1144,38 @@ static void test_compare_more(void **state)
 	}
 }
 
+/* The USE deps compare as sets, sorted: on the stack up to 64 of them, walked in order beyond; both ways must
+ * give the same order. Each list is written backwards, duplicated, and compared with 20, 60 and 100 deps. */
+static void test_compare_many_usedeps(void **state)
+{
+	static const struct {
+		const char *x, *y; /* the last dep of each list: x against y */
+		int want;
+	} cases[] = {
+		{ "zz", "zz", 0 }, { "zz", "zy", 1 }, { "zy", "zz", -1 }, { "zz(+)", "zz(-)", -1 },
+		{ "zz", "-zz", -1 }, { "a00", "zz", -1 }, /* "a00" repeats the first dep: a set without "zz" */
+	};
+
+	for (size_t n_use = 20; n_use <= 100; n_use += 40)
+		for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+			hs_buf x = {0}, y = {0};
+
+			assert_int_equal(hs_buf_puts(&x, "a/b["), 0);
+			assert_int_equal(hs_buf_puts(&y, "a/b["), 0);
+			for (size_t k = n_use; k-- > 0;) {
+				assert_int_equal(hs_buf_printf(&x, "a%02zu,a%02zu,", k, k), 0);
+				assert_int_equal(hs_buf_printf(&y, "a%02zu,", k), 0);
+			}
+			assert_int_equal(hs_buf_printf(&x, "%s]", cases[i].x), 0);
+			assert_int_equal(hs_buf_printf(&y, "%s]", cases[i].y), 0);
+			if (cmp_atoms(x.p, y.p) != cases[i].want)
+				fail_msg("%zu deps, '%s' against '%s': %d, expected %d", n_use, cases[i].x, cases[i].y,
+					 cmp_atoms(x.p, y.p), cases[i].want);
+			hs_buf_free(&x);
+			hs_buf_free(&y);
+		}
+}
+
 static void test_specificity(void **state)
 {
 	static const struct {
@@ -1176,6 +1283,7 @@ static bool expect_same_scan(const char *s, size_t len, unsigned flags)
 	memcpy(copy, s, len);
 	r1 = hs_atom_parse(NULL, &a, copy, len, flags);
 	r2 = hs_atom_scan_full(NULL, copy, len, flags, &sc);
+	expect_into_agrees(NULL, copy, len, flags, r1, a);
 	free(copy);
 	if (r1 != r2)
 		fail_msg("'%.*s' (flags %#x): hs_atom_parse %d, hs_atom_scan_full %d", (int)len, s, flags, r1, r2);
@@ -1268,6 +1376,117 @@ static void test_fast_scanner_agrees(void **state)
 	print_message("# %zu of %zu grid atoms parse\n", ok, n);
 	assert_true(ok > n / 20);
 	assert_true(ok < n);
+}
+
+/*
+ * The fast scanner classifies runs of bytes 16 at a time (SSE2) where the complete one looks each byte up in
+ * hs_atom_cclass: every byte value, in every part of an atom and at every offset of a 16-byte block, gets the
+ * same verdict and fields from both.
+ */
+static void test_byte_classes(void **state)
+{
+	static const char *const templates[] = {
+		/* X is the byte under test, in: category, package, version, slot, sub-slot, repository, USE flag */
+		"X/b", "aX/b", "sys-appsX/b", "a/X", "a/bX", "a/systemd-utilsX", "=a/b-1X", "=a/b-1.2X-r1",
+		">=a/b-1-rX", "a/b:X", "a/b:0X", "a/b:0/X", "a/b:s/sX=", "a/b::X", "a/b::gentooX",
+		"a/b[X]", "a/b[aX]", "a/b[python_targets_python3_1X(-)?]", "a/b[a,X]", "a/b[a(X)]",
+		"=dev-python/setuptools-scmX-8.1.0-r1:0/8::gentoo[python_targets_python3_12(-)?,X]",
+	};
+	size_t ok = 0, n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(templates); i++) {
+		const char *x = strchr(templates[i], 'X');
+
+		assert_non_null(x);
+		for (size_t pad = 0; pad < 17; pad += 3) /* move X across a 16-byte block (and past 64 bytes) */
+			for (unsigned b = 1; b < 256; b++) {
+				char atom[256];
+				size_t pre = (size_t)(x - templates[i]), plen = 0;
+
+				if (pad && (pre == 0 || x[-1] == '/' || x[-1] == ':' || x[-1] == '[' || x[-1] == ',' ||
+					    x[-1] == '-' || x[-1] == '('))
+					continue; /* no room for padding before X: it would change the part X is in */
+				memcpy(atom, templates[i], pre);
+				for (size_t k = 0; k < pad * 4; k++)
+					atom[pre + plen++] = "abc_"[k % 4];
+				atom[pre + plen] = (char)b;
+				strcpy(atom + pre + plen + 1, x + 1);
+				ok += expect_same_scan(atom, strlen(atom), HS_ATOM_ALLOW_REPO);
+				n++;
+			}
+	}
+	print_message("# %zu of %zu byte-class atoms parse\n", ok, n);
+	assert_true(ok > 0 && ok < n);
+}
+
+/*
+ * hs_atom_parse_into() reuses one buffer: a valid atom after an invalid one, a short one after a long one, the
+ * complete scanner's USE deps kept in the buffer once it has needed room for them, and each result equal to a
+ * fresh parse.
+ */
+static void test_buf_reuse(void **state)
+{
+	static const char *const seq[] = {
+		">=sys-apps/systemd-260.1-r1:0/2=::gentoo[homed,cryptsetup(+),-test(-),!pam=,x?,!y(+)?]",
+		"a/b",
+		"=a/b-1-r2-",                      /* invalid */
+		"dev-libs/openssl",
+		"",                                /* invalid: empty */
+		"=*/*-*9999*",                     /* extended: the complete scanner */
+		"<x11-libs/gtk+-3.24.41:3[X,wayland]",
+		"!!a/b[",                          /* invalid */
+		"~dev-lang/python-3.13.1:3.13",
+	};
+	hs_atom_buf *buf = NULL;
+	hs_ctx *ctx = NULL;
+	hs_buf big = {0};
+
+	hs_atom_buf_free(NULL);
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	assert_int_equal(hs_atom_buf_new(&buf), 0);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < ELEMENTSOF(seq); i++) {
+			unsigned flags = HS_ATOM_ALLOW_REPO | HS_ATOM_ALLOW_WILDCARD;
+			_cleanup_(hs_atom_freep) hs_atom *a = NULL;
+			_cleanup_free_ char *msg = NULL;
+			const hs_atom *b = (const hs_atom *)&b;
+			int r = hs_atom_parse(ctx, &a, seq[i], strlen(seq[i]), flags);
+
+			if (r < 0)
+				msg = strdup(hs_ctx_last_error(ctx));
+			assert_int_equal(hs_atom_parse_into(ctx, &b, buf, seq[i], strlen(seq[i]), flags), r);
+			if (r < 0) {
+				assert_int_equal(r, -EINVAL);
+				assert_null(b);
+				assert_string_equal(hs_ctx_last_error(ctx), msg);
+			} else {
+				expect_same_atom(a, b, seq[i]);
+				expect_format(b, seq[i]);
+			}
+		}
+
+	/* 40, then 150, then 40 USE deps (more than the fast scanner keeps), then a short atom */
+	for (int k = 0; k < 4; k++) {
+		int n_use = k == 1 ? 150 : 40;
+		const hs_atom *b = NULL;
+		hs_atom *a = NULL;
+
+		big.len = 0;
+		assert_int_equal(hs_buf_puts(&big, k == 3 ? "a/b" : ">=dev-libs/foo-1.2:0=["), 0);
+		for (int i = 0; k < 3 && i < n_use; i++)
+			assert_int_equal(hs_buf_printf(&big, "%sflag_%03d(+)", i ? "," : "", (i * 7) % n_use), 0);
+		if (k < 3)
+			assert_int_equal(hs_buf_puts(&big, "]"), 0);
+		assert_int_equal(hs_atom_parse(ctx, &a, big.p, big.len, 0), 0);
+		assert_int_equal(hs_atom_parse_into(ctx, &b, buf, big.p, big.len, 0), 0);
+		expect_same_atom(a, b, big.p);
+		assert_int_equal(hs_atom_usedep_count(b), k == 3 ? 0 : (size_t)n_use);
+		expect_format(b, big.p);
+		hs_atom_free(a);
+	}
+	hs_buf_free(&big);
+	hs_atom_buf_free(buf);
+	hs_ctx_free(ctx);
 }
 
 /* Long atoms and long USE lists take the complete scanner (and its heap for the USE dependencies); the result
@@ -1374,6 +1593,13 @@ static void test_speed(void **state)
 	print_message("# atom parse+free: %.2f M atoms/s\n", (double)n / secs / 1e6);
 }
 
+static int free_shared_buf(void **state)
+{
+	hs_atom_buf_free(shared_buf);
+	shared_buf = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1390,13 +1616,16 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_intersects_more),
 		cmocka_unit_test(test_compare_more),
+		cmocka_unit_test(test_compare_many_usedeps),
 		cmocka_unit_test(test_specificity),
 		cmocka_unit_test(test_version_syntax_agrees),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_fast_scanner_agrees),
 		cmocka_unit_test(test_long_atoms),
 		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_byte_classes),
+		cmocka_unit_test(test_buf_reuse),
 		cmocka_unit_test(test_speed),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, free_shared_buf);
 }
