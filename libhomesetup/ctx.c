@@ -2,7 +2,9 @@
 /* The context: roots, the last error, and warnings collected as data. */
 #include "homesetupP.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct hs_ctx {
@@ -13,6 +15,13 @@ struct hs_ctx {
 	char **warnings;
 	size_t n_warnings;
 	const hs_root_overlay *overlay; /* lent: useedit.c's "what if this file held these bytes" reads */
+	/* O_PATH descriptors of root and config_root, opened on first use (hs_ctx_root_fd) and kept: every file read
+	 * under a root (hundreds for `check`) would otherwise open the root again and close it. */
+	struct root_cache {
+		int fd;
+		dev_t dev;
+		ino_t ino;
+	} root_fd, config_root_fd;
 };
 
 int hs_ctx_new(hs_ctx **out)
@@ -21,6 +30,7 @@ int hs_ctx_new(hs_ctx **out)
 
 	if (!ctx)
 		return -ENOMEM;
+	ctx->root_fd.fd = ctx->config_root_fd.fd = -1;
 	ctx->root = strdup("/");
 	if (!ctx->root) {
 		free(ctx);
@@ -30,10 +40,19 @@ int hs_ctx_new(hs_ctx **out)
 	return 0;
 }
 
+static void close_cached(struct root_cache *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
 void hs_ctx_free(hs_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	close_cached(&ctx->root_fd);
+	close_cached(&ctx->config_root_fd);
 	free(ctx->root);
 	free(ctx->config_root);
 	free(ctx->error);
@@ -84,6 +103,7 @@ int hs_ctx_set_root(hs_ctx *ctx, const char *root)
 		return r;
 	free(ctx->root);
 	ctx->root = n;
+	close_cached(&ctx->root_fd);
 	return 0;
 }
 
@@ -96,7 +116,36 @@ int hs_ctx_set_config_root(hs_ctx *ctx, const char *config_root)
 		return r;
 	free(ctx->config_root);
 	ctx->config_root = n;
+	close_cached(&ctx->config_root_fd);
 	return 0;
+}
+
+int hs_ctx_root_fd(hs_ctx *ctx, hs_root_kind kind)
+{
+	bool config = kind == HS_ROOT_CONFIG && ctx->config_root;
+	struct root_cache *c = config ? &ctx->config_root_fd : &ctx->root_fd;
+	const char *path = config ? ctx->config_root : ctx->root;
+	struct stat st;
+	int fd;
+
+	/* The root is what its path names at each call, as if it were opened each time: a tree removed and made
+	 * again, or another renamed over it, is opened anew. A stat() is half of an open() and a close(). */
+	if (c->fd >= 0) {
+		if (stat(path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+			return c->fd;
+		close_cached(c);
+	}
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	*c = (struct root_cache){ .fd = fd, .dev = st.st_dev, .ino = st.st_ino };
+	return fd;
 }
 
 const char *hs_ctx_get_root(const hs_ctx *ctx)

@@ -58,7 +58,7 @@ static void closep(int *fd)
 static void blkid_free_probep(blkid_probe *pr)
 {
 	if (*pr)
-		blkid_free_probe(*pr);
+		hs_blkid.blkid_free_probe(*pr);
 }
 
 static uint32_t le32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
@@ -169,6 +169,19 @@ const char *hs_image_blockdev_kind(const char *sysfs, unsigned major, unsigned m
 	return "disk";
 }
 
+/* A library the inspection needs could not be loaded (dl.c): @what was not looked at. A warning, not a verdict
+ * on the image: homed's own tools need the same library, so the fix is to install it. */
+static int library_missing(hs_image_info *info, hs_dl_lib lib, const char *why, const char *what)
+{
+	_cleanup_free_ char *fix = NULL;
+
+	if (asprintf(&fix, "install %s (it provides %s), then inspect the image again", hs_dl_package(lib),
+		     hs_dl_soname(lib)) < 0)
+		return -ENOMEM;
+	return add_finding(info, "library-missing", HS_CHECK_WARN, NULL, fix, "%s not checked: %s", what,
+			   why ? why : hs_dl_soname(lib));
+}
+
 /* ---- the partition table ---------------------------------------------------------------------------- */
 static char *dup_or_null(const char *s, size_t max)
 {
@@ -178,27 +191,27 @@ static char *dup_or_null(const char *s, size_t max)
 /* What libblkid finds at the start of a partition (superblocks only), or NULL. */
 static char *probe_content(int fd, uint64_t off, uint64_t size)
 {
-	_cleanup_(blkid_free_probep) blkid_probe pr = blkid_new_probe();
+	_cleanup_(blkid_free_probep) blkid_probe pr = hs_blkid.blkid_new_probe();
 	const char *type = NULL;
 
-	if (!pr || size == 0 || blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) != 0)
+	if (!pr || size == 0 || hs_blkid.blkid_probe_set_device(pr, fd, (blkid_loff_t)off, (blkid_loff_t)size) != 0)
 		return NULL;
-	blkid_probe_enable_partitions(pr, 0);
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-	if (blkid_do_safeprobe(pr) != 0 || blkid_probe_lookup_value(pr, "TYPE", &type, NULL) != 0)
+	hs_blkid.blkid_probe_enable_partitions(pr, 0);
+	hs_blkid.blkid_probe_enable_superblocks(pr, 1);
+	hs_blkid.blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	if (hs_blkid.blkid_do_safeprobe(pr) != 0 || hs_blkid.blkid_probe_lookup_value(pr, "TYPE", &type, NULL) != 0)
 		return NULL;
 	return dup_or_null(type, 64);
 }
 
 static int read_partitions(hs_image_info *info, blkid_probe pr, int fd)
 {
-	blkid_partlist pl = blkid_probe_get_partitions(pr);
+	blkid_partlist pl = hs_blkid.blkid_probe_get_partitions(pr);
 	int n;
 
 	if (!pl)
 		return 0;
-	n = blkid_partlist_numof_partitions(pl);
+	n = hs_blkid.blkid_partlist_numof_partitions(pl);
 	if (n <= 0)
 		return 0;
 	info->parts = calloc((size_t)n, sizeof(*info->parts));
@@ -206,7 +219,7 @@ static int read_partitions(hs_image_info *info, blkid_probe pr, int fd)
 		return -ENOMEM;
 	info->parts_source = "libblkid";
 	for (int i = 0; i < n; i++) {
-		blkid_partition pp = blkid_partlist_get_partition(pl, i);
+		blkid_partition pp = hs_blkid.blkid_partlist_get_partition(pl, i);
 		hs_image_partition *p = &info->parts[info->n_parts];
 		const char *type;
 		blkid_loff_t start, size;
@@ -215,19 +228,19 @@ static int read_partitions(hs_image_info *info, blkid_probe pr, int fd)
 		if (!pp)
 			continue;
 		info->n_parts++;
-		start = blkid_partition_get_start(pp);
-		size = blkid_partition_get_size(pp);
-		p->number = (unsigned)blkid_partition_get_partno(pp);
+		start = hs_blkid.blkid_partition_get_start(pp);
+		size = hs_blkid.blkid_partition_get_size(pp);
+		p->number = (unsigned)hs_blkid.blkid_partition_get_partno(pp);
 		p->offset = start > 0 && (uint64_t)start <= UINT64_MAX / 512 ? (uint64_t)start * 512 : 0;
 		p->size = size > 0 && (uint64_t)size <= UINT64_MAX / 512 ? (uint64_t)size * 512 : 0;
-		type = blkid_partition_get_type_string(pp);
+		type = hs_blkid.blkid_partition_get_type_string(pp);
 		if (!type) {
-			snprintf(hex, sizeof(hex), "0x%x", (unsigned)blkid_partition_get_type(pp));
+			snprintf(hex, sizeof(hex), "0x%x", (unsigned)hs_blkid.blkid_partition_get_type(pp));
 			type = hex;
 		}
 		p->type = dup_or_null(type, 64);
-		p->name = dup_or_null(blkid_partition_get_name(pp), NAME_MAX_SHOWN);
-		p->uuid = dup_or_null(blkid_partition_get_uuid(pp), 64);
+		p->name = dup_or_null(hs_blkid.blkid_partition_get_name(pp), NAME_MAX_SHOWN);
+		p->uuid = dup_or_null(hs_blkid.blkid_partition_get_uuid(pp), 64);
 		if (!p->type)
 			return -ENOMEM;
 		p->homed_type = strcasecmp(p->type, HOMED_GPT_TYPE) == 0;
@@ -241,20 +254,20 @@ static int read_partitions(hs_image_info *info, blkid_probe pr, int fd)
 /* homed's luks_validate(): the probe it makes (superblocks and partitions, safe probe). */
 static int probe_layout(hs_ctx *ctx, hs_image_info *info, int fd, unsigned *sector_size)
 {
-	_cleanup_(blkid_free_probep) blkid_probe pr = blkid_new_probe();
+	_cleanup_(blkid_free_probep) blkid_probe pr = hs_blkid.blkid_new_probe();
 	const char *v;
 	int r;
 
 	if (!pr)
 		return -ENOMEM;
-	if (blkid_probe_set_device(pr, fd, 0, 0) != 0)
+	if (hs_blkid.blkid_probe_set_device(pr, fd, 0, 0) != 0)
 		return hs_ctx_set_error(ctx, -EIO, "%s: libblkid cannot probe it", info->path);
-	*sector_size = blkid_probe_get_sectorsize(pr);
-	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-	r = blkid_do_safeprobe(pr);
+	*sector_size = hs_blkid.blkid_probe_get_sectorsize(pr);
+	hs_blkid.blkid_probe_enable_superblocks(pr, 1);
+	hs_blkid.blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	hs_blkid.blkid_probe_enable_partitions(pr, 1);
+	hs_blkid.blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	r = hs_blkid.blkid_do_safeprobe(pr);
 	if (r == -2) {
 		/* homed gives up here; look at the partitions alone to say more */
 		r = add_finding(info, "ambiguous-signatures", HS_CHECK_FAIL, HOMED_NO_LABEL,
@@ -264,26 +277,26 @@ static int probe_layout(hs_ctx *ctx, hs_image_info *info, int fd, unsigned *sect
 				"and a partition table)");
 		if (r < 0)
 			return r;
-		blkid_free_probe(pr);
-		pr = blkid_new_probe();
+		hs_blkid.blkid_free_probe(pr);
+		pr = hs_blkid.blkid_new_probe();
 		if (!pr)
 			return -ENOMEM;
-		if (blkid_probe_set_device(pr, fd, 0, 0) != 0)
+		if (hs_blkid.blkid_probe_set_device(pr, fd, 0, 0) != 0)
 			return hs_ctx_set_error(ctx, -EIO, "%s: libblkid cannot probe it", info->path);
-		blkid_probe_enable_superblocks(pr, 0);
-		blkid_probe_enable_partitions(pr, 1);
-		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-		r = blkid_do_safeprobe(pr);
+		hs_blkid.blkid_probe_enable_superblocks(pr, 0);
+		hs_blkid.blkid_probe_enable_partitions(pr, 1);
+		hs_blkid.blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+		r = hs_blkid.blkid_do_safeprobe(pr);
 	}
 	if (r < 0)
 		return hs_ctx_set_error(ctx, -EIO, "%s: libblkid failed to read it", info->path);
 	if (r == 1)
 		return 0;
-	if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0 && !(info->superblock = dup_or_null(v, 64)))
+	if (hs_blkid.blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0 && !(info->superblock = dup_or_null(v, 64)))
 		return -ENOMEM;
-	if (blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) == 0 && !(info->table_type = dup_or_null(v, 64)))
+	if (hs_blkid.blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) == 0 && !(info->table_type = dup_or_null(v, 64)))
 		return -ENOMEM;
-	if (blkid_probe_lookup_value(pr, "PTUUID", &v, NULL) == 0 && !(info->table_uuid = dup_or_null(v, 64)))
+	if (hs_blkid.blkid_probe_lookup_value(pr, "PTUUID", &v, NULL) == 0 && !(info->table_uuid = dup_or_null(v, 64)))
 		return -ENOMEM;
 	return read_partitions(info, pr, fd);
 }
@@ -537,6 +550,11 @@ static int check_luks(hs_ctx *ctx, hs_image_info *info, int fd, uint64_t off, ui
 	r = hs_image_luks_read(ctx, fd, off, avail, &info->luks, &why, &load_errno);
 	if (r < 0)
 		return r;
+	if (r == 2 && info->luks.version != 1) {
+		info->has_luks = true;
+		return library_missing(info, HS_DL_CRYPTSETUP, why, "the LUKS header (keyslots, tokens, the "
+				       "record homed keeps there) was");
+	}
 	if (r == 0) {
 		if (asprintf(&homed, HOMED_NO_SUPERBLOCK "%s", strerror(EINVAL)) < 0)
 			return -ENOMEM;
@@ -665,6 +683,7 @@ static int check_dirty(hs_image_info *info, int fd, bool block)
 
 static int inspect_fd(hs_ctx *ctx, hs_image_info *info, int fd, const struct stat *st)
 {
+	_cleanup_free_ char *why = NULL;
 	bool block = S_ISBLK(st->st_mode);
 	unsigned ss = 512;
 	int r;
@@ -685,6 +704,13 @@ static int inspect_fd(hs_ctx *ctx, hs_image_info *info, int fd, const struct sta
 	r = check_dirty(info, fd, block);
 	if (r < 0)
 		return r;
+	/* libblkid is loaded on first use (dl.c); homed's reading starts with it, and so does ours. */
+	r = hs_dl_open(HS_DL_BLKID, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return library_missing(info, HS_DL_BLKID, why, "the partition table, the file systems and the LUKS "
+				       "header were");
 	r = probe_layout(ctx, info, fd, &ss);
 	if (r < 0)
 		return r;

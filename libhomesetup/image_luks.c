@@ -22,6 +22,8 @@
  *
  * Tokens are read with crypt_token_json_get() only: crypt_token_status() may dlopen() a token plugin named
  * after the (untrusted) token type.
+ *
+ * libcryptsetup itself is loaded on first use (dl.c) and called through hs_cryptsetup.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -216,7 +218,7 @@ static void crypt_log_keep(int level, const char *msg, void *usrptr)
 static void crypt_freep(struct crypt_device **cd)
 {
 	if (*cd)
-		crypt_free(*cd);
+		hs_cryptsetup.crypt_free(*cd);
 }
 
 static void closep(int *fd)
@@ -246,7 +248,7 @@ static int luks_from_binary(const unsigned char *h, size_t n, unsigned version, 
 
 static int luks_from_crypt(struct crypt_device *cd, hs_image_luks *luks)
 {
-	const char *type = crypt_get_type(cd);
+	const char *type = hs_cryptsetup.crypt_get_type(cd);
 	bool luks2 = type && strcmp(type, CRYPT_LUKS2) == 0;
 	hs_image_keyslot *ks = NULL;
 	hs_image_token *toks = NULL;
@@ -258,27 +260,27 @@ static int luks_from_crypt(struct crypt_device *cd, hs_image_luks *luks)
 	free((char *)luks->subsystem);
 	free((char *)luks->cipher);
 	free((char *)luks->cipher_mode);
-	luks->uuid = escaped(crypt_get_uuid(cd), 40);
-	luks->label = luks2 ? escaped(crypt_get_label(cd), 48) : NULL;
-	luks->subsystem = luks2 ? escaped(crypt_get_subsystem(cd), 48) : NULL;
-	luks->cipher = escaped(crypt_get_cipher(cd), 64);
-	luks->cipher_mode = escaped(crypt_get_cipher_mode(cd), 64);
-	r = crypt_get_volume_key_size(cd);
+	luks->uuid = escaped(hs_cryptsetup.crypt_get_uuid(cd), 40);
+	luks->label = luks2 ? escaped(hs_cryptsetup.crypt_get_label(cd), 48) : NULL;
+	luks->subsystem = luks2 ? escaped(hs_cryptsetup.crypt_get_subsystem(cd), 48) : NULL;
+	luks->cipher = escaped(hs_cryptsetup.crypt_get_cipher(cd), 64);
+	luks->cipher_mode = escaped(hs_cryptsetup.crypt_get_cipher_mode(cd), 64);
+	r = hs_cryptsetup.crypt_get_volume_key_size(cd);
 	luks->volume_key_size = r > 0 ? r : 0;
 	if (luks2)
-		(void)crypt_get_metadata_size(cd, &luks->metadata_size, &luks->keyslots_size);
-	luks->data_offset = crypt_get_data_offset(cd) * 512u;
-	r = crypt_get_sector_size(cd);
+		(void)hs_cryptsetup.crypt_get_metadata_size(cd, &luks->metadata_size, &luks->keyslots_size);
+	luks->data_offset = hs_cryptsetup.crypt_get_data_offset(cd) * 512u;
+	r = hs_cryptsetup.crypt_get_sector_size(cd);
 	luks->sector_size = r > 0 ? r : 512;
 
-	max = crypt_keyslot_max(type);
+	max = hs_cryptsetup.crypt_keyslot_max(type);
 	if (max > 0) {
 		ks = calloc((size_t)max, sizeof(*ks));
 		if (!ks)
 			return -ENOMEM;
 		luks->keyslots = ks;
 		for (int i = 0; i < max; i++) {
-			crypt_keyslot_info st = crypt_keyslot_status(cd, i);
+			crypt_keyslot_info st = hs_cryptsetup.crypt_keyslot_status(cd, i);
 			struct crypt_pbkdf_type pb = { 0 };
 			hs_image_keyslot *k;
 
@@ -287,9 +289,9 @@ static int luks_from_crypt(struct crypt_device *cd, hs_image_luks *luks)
 			k = &ks[luks->n_keyslots++];
 			k->slot = i;
 			k->state = st == CRYPT_SLOT_UNBOUND ? "unbound" : "active";
-			r = crypt_keyslot_get_key_size(cd, i);
+			r = hs_cryptsetup.crypt_keyslot_get_key_size(cd, i);
 			k->key_size = r > 0 ? r : 0;
-			if (crypt_keyslot_get_pbkdf(cd, i, &pb) == 0 && pb.type) {
+			if (hs_cryptsetup.crypt_keyslot_get_pbkdf(cd, i, &pb) == 0 && pb.type) {
 				bool argon = strncmp(pb.type, "argon2", 6) == 0;
 
 				k->pbkdf = escaped(pb.type, 32);
@@ -303,7 +305,7 @@ static int luks_from_crypt(struct crypt_device *cd, hs_image_luks *luks)
 		}
 	}
 
-	max = luks2 ? crypt_token_max(CRYPT_LUKS2) : 0;
+	max = luks2 ? hs_cryptsetup.crypt_token_max(CRYPT_LUKS2) : 0;
 	if (max > 0) {
 		toks = calloc((size_t)max, sizeof(*toks));
 		if (!toks)
@@ -312,7 +314,7 @@ static int luks_from_crypt(struct crypt_device *cd, hs_image_luks *luks)
 		for (int i = 0; i < max; i++) {
 			const char *json = NULL;
 
-			if (crypt_token_json_get(cd, i, &json) < 0 || !json)
+			if (hs_cryptsetup.crypt_token_json_get(cd, i, &json) < 0 || !json)
 				continue;
 			r = hs_image_token_parse(json, strlen(json), &toks[luks->n_tokens]);
 			if (r < 0)
@@ -366,6 +368,15 @@ int hs_image_luks_read(hs_ctx *ctx, int fd, uint64_t offset, uint64_t avail, hs_
 	if (want > avail)
 		want = avail;
 
+	/* libcryptsetup is loaded on first use (dl.c): without it, what the binary header says is all there is. */
+	r = hs_dl_open(HS_DL_CRYPTSETUP, why);
+	if (r == -EOPNOTSUPP) {
+		*load_errno = EOPNOTSUPP;
+		return 2;
+	}
+	if (r < 0)
+		return r;
+
 	buf = malloc((size_t)want);
 	if (!buf)
 		return -ENOMEM;
@@ -394,12 +405,12 @@ int hs_image_luks_read(hs_ctx *ctx, int fd, uint64_t offset, uint64_t avail, hs_
 					strerror(errno));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", copy);
 
-	r = crypt_init(&cd, path);
+	r = hs_cryptsetup.crypt_init(&cd, path);
 	if (r < 0)
 		return hs_ctx_set_error(ctx, r, "libcryptsetup cannot open the header copy %s (is /proc mounted?): %s",
 					path, strerror(-r));
-	crypt_set_log_callback(cd, crypt_log_keep, &log);
-	r = crypt_load(cd, CRYPT_LUKS, NULL);
+	hs_cryptsetup.crypt_set_log_callback(cd, crypt_log_keep, &log);
+	r = hs_cryptsetup.crypt_load(cd, CRYPT_LUKS, NULL);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {

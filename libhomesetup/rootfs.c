@@ -323,19 +323,22 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 	return -EAGAIN;
 }
 
-static int open_root_dir(hs_ctx *ctx, hs_root_kind kind, bool quiet)
+/* The root directory: the context's descriptor (kept by the context), or without a context "/" opened into
+ * *own, which the caller closes. */
+static int root_dir(hs_ctx *ctx, hs_root_kind kind, int *own)
 {
-	const char *root = root_of(ctx, kind);
-	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0) {
-		int err = -errno;
-
-		if (!quiet)
-			hs_ctx_set_error(ctx, err, "%s '%s': %s", kind == HS_ROOT_CONFIG ? "config root" : "root", root,
-					 strerror(-err));
-		return err;
+	if (ctx)
+		fd = hs_ctx_root_fd(ctx, kind);
+	else {
+		fd = *own = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
 	}
+	if (fd < 0)
+		hs_ctx_set_error(ctx, fd, "%s '%s': %s", kind == HS_ROOT_CONFIG ? "config root" : "root",
+				 root_of(ctx, kind), strerror(-fd));
 	return fd;
 }
 
@@ -374,8 +377,8 @@ static int canon_from_proc(int rootfd, int fd, char **out)
 static int root_open_quiet(hs_ctx *ctx, hs_root_kind kind, const char *path, int flags, char **canon_out)
 {
 	const char *root = root_of(ctx, kind);
-	_cleanup_close_ int rootfd = -1;
-	int fd;
+	_cleanup_close_ int own_rootfd = -1;
+	int rootfd, fd;
 
 	if (!path || !*path)
 		path = "/";
@@ -391,7 +394,7 @@ static int root_open_quiet(hs_ctx *ctx, hs_root_kind kind, const char *path, int
 		fd = openat(AT_FDCWD, path, flags | O_CLOEXEC, 0666);
 		return fd < 0 ? -errno : fd;
 	}
-	rootfd = open_root_dir(ctx, kind, false);
+	rootfd = root_dir(ctx, kind, &own_rootfd);
 	if (rootfd < 0)
 		return rootfd;
 	if (!force_fallback && !__atomic_load_n(&openat2_unsupported, __ATOMIC_RELAXED)) {
@@ -544,6 +547,10 @@ int hs_root_read_file(hs_ctx *ctx, hs_root_kind kind, const char *path, size_t m
 		n += (size_t)k;
 		if (n > max)
 			return hs_ctx_set_error(ctx, -EFBIG, "%s: file too large (more than %zu bytes)", path, max);
+		/* A regular file gives less than asked only at its end: once it has given all fstat() said it held,
+		 * a short read is that end, and the read that would return 0 is saved (one per file). */
+		if (n < size && st.st_size > 0 && n == (size_t)st.st_size)
+			break;
 	}
 	buf[n] = '\0';
 	if (len)

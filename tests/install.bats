@@ -241,10 +241,10 @@ EOF
 	# nothing is installed besides what make install installs (and the README, by einstalldocs)
 	run grep -nE '^\s*(do(bin|sbin|lib|man|doc|exe|ins|sym|dir)|new(bin|ins|man|exe)|insinto|exeinto|dostrip|strip)\b' "$EBUILD"
 	[ "$status" -eq 1 ] || fail "other install helpers: $output"
-	# the libraries the Makefile links against are in DEPEND
+	# the libraries the Makefile links against or dlopen()s (DL_PKGS: headers at build time) are in DEPEND
 	local pkg dep
 	local -a pkgs
-	read -r -a pkgs <<< "$(sed -n 's/^LIB_PKGS *:= *//p; s/^CLI_PKGS *:= *//p' "$HS_TOP/Makefile" | tr '\n' ' ')"
+	read -r -a pkgs <<< "$(sed -n 's/^LIB_PKGS *:= *//p; s/^DL_PKGS *:= *//p; s/^CLI_PKGS *:= *//p' "$HS_TOP/Makefile" | tr '\n' ' ')"
 	for pkg in "${pkgs[@]}"; do
 		case $pkg in
 		json-c) dep=dev-libs/json-c ;;
@@ -254,6 +254,8 @@ EOF
 		libpcre2-8 | libpcre2) dep=dev-libs/libpcre2 ;;
 		blkid) dep=sys-apps/util-linux ;;
 		iniparser) dep=dev-libs/iniparser ;;
+		libxxhash) dep=dev-libs/xxhash ;;
+		libcrypt) dep=virtual/libcrypt ;;
 		*) fail "the Makefile links $pkg: add it to the ebuild's DEPEND and to this test" ;;
 		esac
 		[[ $e == *"$dep"* ]] || fail "$pkg ($dep) is not in DEPEND"

@@ -16,19 +16,25 @@ SLOT="0"
 IUSE="test"
 RESTRICT="!test? ( test )"
 
+# sys-fs/cryptsetup, sys-apps/util-linux (libblkid) and dev-libs/libpcre2 are dlopen()ed by the soname found at
+# build time (`image inspect`, `doctor`), not linked: they stay in RDEPEND, with := (where there is a subslot) so
+# that a new soname rebuilds us.
 DEPEND="
 	dev-libs/iniparser:=
 	dev-libs/json-c:=
 	dev-libs/libpcre2:=
+	dev-libs/xxhash
 	sys-apps/systemd:=
 	sys-apps/util-linux
 	sys-fs/cryptsetup:=
 	sys-libs/zlib:=
+	virtual/libcrypt:=
 	test? ( dev-util/cmocka )
 "
 RDEPEND="
 	${DEPEND}
 	app-admin/eselect
+	net-misc/rsync
 "
 BDEPEND="
 	virtual/pkgconfig
