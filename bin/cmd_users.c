@@ -3,12 +3,13 @@
  * homesetup users: the regular users of ROOT and where each one's home stands (traditional, homed, or a
  * migration in progress), for `eselect homed list` and scripts.
  *
- * Files are read through hs_edit_new(), the library's public reader of a file *inside* a root (symlinks are
- * resolved within it and never lead out), until the accounts module of the migration work offers a passwd API.
+ * /etc/passwd is read with hs_accounts_load() (the library's account-file parser: malformed lines and NIS
+ * entries are reported as warnings with file and line, the first entry of a name counts, as NSS does); the other
+ * files with hs_edit_new(), the library's public reader of a file *inside* a root (symlinks are resolved within
+ * it and never lead out).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,7 +31,7 @@ void help_users(FILE *out)
 		"nologin or false) and the state of each one's home:\n"
 		"  traditional   a classic home directory; no homed record\n"
 		"  homed         " HOMED_RECORD_DIR "/USER.identity exists: homed manages the user\n"
-		"  migrating     a homesetup migration journal exists (" MIGRATE_JOURNAL_DIR "/USER.journal):\n"
+		"  migrating     a homesetup migration journal exists (" MIGRATE_JOURNAL_DIR "/USER.json):\n"
 		"                a migration was started and has not finished or been rolled back\n"
 		"  unknown       the state could not be read (the reason is given)\n"
 		"\n"
@@ -77,24 +78,6 @@ static void user_list_done(struct user_list *l)
 	free(l->v);
 }
 
-/* A decimal id without sign, spaces or overflow. */
-static bool parse_id(const char *s, size_t len, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > UINT_MAX)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A login shell: anything but nologin and false (an empty field means /bin/sh). */
 static bool is_login_shell(const char *shell, size_t len)
 {
@@ -131,9 +114,9 @@ static int root_file_exists(struct cli *cli, const char *path)
 	return r;
 }
 
-static void users_edit_freep(hs_edit **e)
+static void users_accounts_freep(hs_accounts **a)
 {
-	hs_edit_free(*e);
+	hs_accounts_free(*a);
 }
 
 /* Hand a string on and leave NULL behind (TAKE_PTR for the CLI). */
@@ -155,7 +138,7 @@ static char *path_of(const char *dir, const char *name, const char *suffix)
 
 static int user_state(struct cli *cli, struct user *u)
 {
-	_cleanup_free_ char *journal = path_of(MIGRATE_JOURNAL_DIR, u->name, ".journal");
+	_cleanup_free_ char *journal = path_of(MIGRATE_JOURNAL_DIR, u->name, ".json");
 	_cleanup_free_ char *identity = path_of(HOMED_RECORD_DIR, u->name, ".identity");
 	int rj, ri;
 
@@ -185,65 +168,18 @@ static int user_state(struct cli *cli, struct user *u)
 	return 0;
 }
 
-/* Parse /etc/passwd (buf[0..len), not NUL-terminated) into the regular users, in file order. Lines that are
- * not seven ':'-separated fields with numeric ids are reported on stderr and skipped, as NSS skips them. */
-static int parse_passwd(struct cli *cli, struct user_list *l, const char *path, const char *buf, size_t len)
+/* The regular users of @a, in file order. Names that cannot be file names are reported on stderr and skipped. */
+static int collect_users(struct cli *cli, struct user_list *l, const hs_accounts *a)
 {
-	size_t pos = 0;
-	unsigned line = 0;
-
-	while (pos < len) {
-		const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - s) : len - pos;
-		const char *f[7];
-		size_t fl[7], nf = 0, start = 0;
-		unsigned long uid, gid;
-		bool dup = false;
+	for (size_t i = 0; i < hs_accounts_user_count(a); i++) {
+		const hs_passwd_entry *pw = hs_accounts_user_at(a, i);
 		struct user *u;
 
-		pos += n + (nl ? 1 : 0);
-		line++;
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		if (n == 0 || s[0] == '#' || s[0] == '+' || s[0] == '-')
+		if (pw->uid < USERS_UID_MIN || pw->uid > USERS_UID_MAX || !is_login_shell(pw->shell, strlen(pw->shell)))
 			continue;
-		for (size_t i = 0; i <= n && nf < 7; i++) {
-			if (i == n || s[i] == ':') {
-				f[nf] = s + start;
-				fl[nf++] = i - start;
-				start = i + 1;
-			}
-		}
-		if (nf != 7 || start <= n) {
-			size_t colons = 0;
-
-			for (size_t i = 0; i < n; i++)
-				colons += s[i] == ':';
-			fprintf(stderr, "%s: warning: %s:%u: line ignored: expected 7 fields separated by ':', found %zu\n",
-				cli->prog, path, line, colons + 1);
-			continue;
-		}
-		if (!parse_id(f[2], fl[2], &uid) || !parse_id(f[3], fl[3], &gid)) {
-			bool bad_uid = !parse_id(f[2], fl[2], &uid);
-
-			fprintf(stderr, "%s: warning: %s:%u: line ignored: invalid %s '%.*s' at column %zu\n", cli->prog,
-				path, line, bad_uid ? "UID" : "GID", (int)fl[bad_uid ? 2 : 3], f[bad_uid ? 2 : 3],
-				(size_t)(f[bad_uid ? 2 : 3] - s) + 1);
-			continue;
-		}
-		if (uid < USERS_UID_MIN || uid > USERS_UID_MAX || !is_login_shell(f[6], fl[6]))
-			continue;
-		if (!safe_name(f[0], fl[0])) {
-			fprintf(stderr, "%s: warning: %s:%u: user '%.*s' ignored: the name cannot be a file name\n",
-				cli->prog, path, line, (int)fl[0], f[0]);
-			continue;
-		}
-		for (size_t i = 0; i < l->n && !dup; i++)
-			dup = strlen(l->v[i].name) == fl[0] && memcmp(l->v[i].name, f[0], fl[0]) == 0;
-		if (dup) {
-			/* NSS answers with the first entry of a name; so do we. */
-			fprintf(stderr, "%s: warning: %s:%u: user '%.*s' appears again; the first entry counts\n",
-				cli->prog, path, line, (int)fl[0], f[0]);
+		if (!safe_name(pw->name, strlen(pw->name))) {
+			fprintf(stderr, "%s: warning: /etc/passwd:%u: user '%s' ignored: the name cannot be a file name\n",
+				cli->prog, pw->line, pw->name);
 			continue;
 		}
 		if (l->n == l->cap) {
@@ -256,31 +192,16 @@ static int parse_passwd(struct cli *cli, struct user_list *l, const char *path, 
 			l->cap = cap;
 		}
 		u = &l->v[l->n];
-		*u = (struct user){ .uid = uid, .gid = gid };
+		*u = (struct user){ .uid = pw->uid, .gid = pw->gid };
 		l->n++;
-		u->name = strndup(f[0], fl[0]);
-		u->gecos = strndup(f[4], fl[4]);
-		u->home = strndup(f[5], fl[5]);
-		u->shell = fl[6] ? strndup(f[6], fl[6]) : strdup("/bin/sh");
+		u->name = strdup(pw->name);
+		u->gecos = strdup(pw->gecos);
+		u->home = strdup(pw->home);
+		u->shell = strdup(*pw->shell ? pw->shell : "/bin/sh");
 		if (!u->name || !u->gecos || !u->home || !u->shell)
 			return -ENOMEM;
 	}
 	return 0;
-}
-
-/* Write s as a --kv value: backslash, TAB, CR and LF escaped so that a line is one record. */
-static void kv_put(const char *key, const char *s)
-{
-	printf("%s=", key);
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\': fputs("\\\\", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		default: putchar(*s);
-		}
-	}
 }
 
 static void print_kv(const struct user_list *l)
@@ -288,16 +209,16 @@ static void print_kv(const struct user_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct user *u = &l->v[i];
 
-		kv_put("name", u->name);
+		cli_kv_put("name", u->name);
 		printf("\tuid=%lu\tgid=%lu\t", u->uid, u->gid);
-		kv_put("home", u->home);
+		cli_kv_put("home", u->home);
 		putchar('\t');
-		kv_put("shell", u->shell);
+		cli_kv_put("shell", u->shell);
 		printf("\tstate=%s\t", u->state);
-		kv_put("gecos", u->gecos);
+		cli_kv_put("gecos", u->gecos);
 		if (u->error) {
 			putchar('\t');
-			kv_put("error", u->error);
+			cli_kv_put("error", u->error);
 		}
 		putchar('\n');
 	}
@@ -384,10 +305,8 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_(user_list_done) struct user_list l = { 0 };
-	_cleanup_(users_edit_freep) hs_edit *passwd = NULL;
-	const char *path = "/etc/passwd", *buf;
+	_cleanup_(users_accounts_freep) hs_accounts *accounts = NULL;
 	bool kv = false;
-	size_t len;
 	int c, r;
 
 	opterr = 0;
@@ -408,13 +327,13 @@ int cmd_users(struct cli *cli, int argc, char **argv)
 	if (kv && cli->json)
 		return cli_error(cli, "users: --kv and --json are exclusive");
 
-	r = hs_edit_new(cli->ctx, &passwd, HS_EDIT_ROOT, path);
+	r = hs_accounts_load(cli->ctx, &accounts);
+	for (size_t i = 0; i < hs_ctx_warning_count(cli->ctx); i++)
+		fprintf(stderr, "%s: warning: %s\n", cli->prog, hs_ctx_warning(cli->ctx, i));
+	hs_ctx_clear_warnings(cli->ctx);
 	if (r < 0)
 		return cli_lib_error(cli, EXIT_USAGE, "cannot read the user database");
-	if (!hs_edit_file_exists(passwd))
-		return cli_error(cli, "%s does not exist under ROOT '%s'", path, hs_ctx_get_root(cli->ctx));
-	buf = hs_edit_original(passwd, &len);
-	r = parse_passwd(cli, &l, path, buf, len);
+	r = collect_users(cli, &l, accounts);
 	for (size_t i = 0; r == 0 && i < l.n; i++)
 		r = user_state(cli, &l.v[i]);
 	if (r < 0)

@@ -20,6 +20,9 @@ static const struct cli_command commands[] = {
 	{ "doctor", cmd_doctor, "diagnose systemd-homed from its journal and state: each known failure with its fix", help_doctor },
 	{ "keys", cmd_keys, "export and import homed's signing keys (local.public, local.private)", help_keys },
 	{ "move-plan", cmd_move_plan, "the steps of moving a home to a new machine, Portage side included", help_move_plan },
+	{ "manifest", cmd_manifest, "record a tree: type, mode, owner, times, xattrs, ACLs, hardlinks, content hashes", help_manifest },
+	{ "verify", cmd_verify, "compare two trees, or a tree with a manifest: every difference, expected ones named", help_verify },
+	{ "migrate", cmd_migrate, "move a user into a systemd-homed home: check, plan, run, resume, rollback, status", help_migrate },
 	{ "help", NULL, "show the help of a command", NULL },
 };
 
@@ -146,6 +149,15 @@ static int take_global_options(struct cli *cli, int *argc, char **argv, const ch
 	return 0;
 }
 
+/* The help of a command; `migrate check` has its own (its options differ from the other migrate actions'). */
+static void command_help(const struct cli_command *cmd, const char *sub)
+{
+	if (cmd->run == cmd_migrate && sub && strcmp(sub, "check") == 0)
+		help_migrate_check(stdout);
+	else
+		cmd->help(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .prog = "homesetup" };
@@ -176,14 +188,14 @@ int main(int argc, char **argv)
 		cmd = find_command(argv[2]);
 		if (!cmd)
 			return cli_error(&cli, "unknown command '%s' (see '%s --help')", argv[2], cli.prog);
-		cmd->help(stdout);
+		command_help(cmd, argc > 3 ? argv[3] : NULL);
 		return EXIT_OK;
 	}
 	cmd = find_command(argv[1]);
 	if (!cmd)
 		return cli_error(&cli, "unknown command '%s' (see '%s --help')", argv[1], cli.prog);
 	if (help) {
-		cmd->help(stdout);
+		command_help(cmd, argc > 2 ? argv[2] : NULL);
 		return EXIT_OK;
 	}
 	r = hs_ctx_new(&cli.ctx);

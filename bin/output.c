@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -225,4 +227,272 @@ int cli_option_error(struct cli *cli, const char *cmd, int c, char **argv)
 		return cli_error(cli, "%s: unknown option, or an option that takes no value, in '%s' (see '%s %s --help')",
 				 cmd, arg, cli->prog, cmd);
 	return cli_error(cli, "%s: unknown option '%s' (see '%s %s --help')", cmd, arg, cli->prog, cmd);
+}
+
+/* ---- check reports: `check` and `migrate check` ---------------------------------------------------------- */
+
+#define C_BRACKET "\033[34;01m" /* OpenRC's blue brackets around the status */
+#define REPORT_WIDTH 100
+
+static const struct {
+	const char *group, *title;
+} group_titles[] = {
+	{ "use", "USE flags emerge would build with" },
+	{ "vdb", "Installed packages (/var/db/pkg)" },
+	{ "service", "Service manager" },
+	{ "nss", "Name service switch (/etc/nsswitch.conf)" },
+	{ "pam", "PAM (/etc/pam.d)" },
+	{ "kernel", "Kernel" },
+	{ "homed-conf", "homed.conf" },
+	{ "keys", "homed's signing keys" },
+	{ "space", "Disk space for the homes" },
+	{ "migrate", "Migrating the user to systemd-homed" },
+};
+
+void cli_heading(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("\n %s*%s %s", cli_c(cli, C_GOOD), cli_c(cli, C_RESET), cli_c(cli, C_BOLD));
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("%s\n", cli_c(cli, C_RESET));
+}
+
+void cli_report_print_group(struct cli *cli, const char *group, const char *user)
+{
+	const char *title = group;
+
+	/* the user is known: name it, as `migrate check USER` does */
+	if (user && strcmp(group, "migrate") == 0) {
+		cli_heading(cli, "Migrating %s to systemd-homed", user);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(group_titles) / sizeof(group_titles[0]); i++)
+		if (strcmp(group_titles[i].group, group) == 0)
+			title = group_titles[i].title;
+	cli_heading(cli, "%s", title);
+}
+
+void cli_report_count(const hs_report *rep, size_t counts[4])
+{
+	counts[HS_CHECK_OK] = counts[HS_CHECK_WARN] = counts[HS_CHECK_FAIL] = counts[HS_CHECK_SKIP] = 0;
+	for (size_t i = 0; i < hs_report_count(rep); i++)
+		counts[hs_report_get(rep, i)->status]++;
+}
+
+static int report_width(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col < REPORT_WIDTH ? ws.ws_col : REPORT_WIDTH;
+	return REPORT_WIDTH;
+}
+
+static const char *status_colour(hs_check_status s)
+{
+	switch (s) {
+	case HS_CHECK_OK: return C_GOOD;
+	case HS_CHECK_WARN: return C_WARN;
+	case HS_CHECK_FAIL: return C_BAD;
+	case HS_CHECK_SKIP: return C_HILITE;
+	}
+	return "";
+}
+
+/* OpenRC's eend: "[ ok ]" and "[ !! ]", with "warn" and "skip" for the two states it does not have. */
+static const char *status_tag(hs_check_status s)
+{
+	switch (s) {
+	case HS_CHECK_OK: return " ok ";
+	case HS_CHECK_WARN: return "warn";
+	case HS_CHECK_FAIL: return " !! ";
+	case HS_CHECK_SKIP: return "skip";
+	}
+	return " ?? ";
+}
+
+/* Each line of @text, indented. */
+static void print_lines(const char *indent, const char *text)
+{
+	while (text && *text) {
+		size_t n = strcspn(text, "\n");
+
+		printf("%s%.*s\n", indent, (int)n, text);
+		text += n;
+		text += *text == '\n';
+	}
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Results a reader cannot tell apart (e.g. every check of a group skipped for the same reason) are shown once. */
+static bool same_result(const hs_check_result *a, const hs_check_result *b)
+{
+	return a && b && a->status == b->status && strcmp(a->group, b->group) == 0 && same_str(a->summary, b->summary) &&
+	       same_str(a->detail, b->detail) && same_str(a->fix, b->fix);
+}
+
+static void print_result(struct cli *cli, const hs_check_result *r, size_t times, int width, bool verbose)
+{
+	const char *reset = cli_c(cli, C_RESET);
+	char more[32] = "";
+	int used, col = width - 6;
+	bool problem = r->status != HS_CHECK_OK;
+
+	if (times > 1)
+		snprintf(more, sizeof(more), " (%zu checks)", times);
+	used = 3 + (int)strlen(r->summary) + (int)strlen(more);
+	printf(" %s*%s %s%s", cli_c(cli, status_colour(r->status)), reset, r->summary, more);
+	/* the status at the right edge, or on a line of its own when the summary reaches it (as OpenRC does) */
+	if (used + 1 > col) {
+		putchar('\n');
+		used = 0;
+	}
+	printf("%*s%s[%s%s%s%s]%s\n", col - used, "", cli_c(cli, C_BRACKET), reset, cli_c(cli, status_colour(r->status)),
+	       status_tag(r->status), cli_c(cli, C_BRACKET), reset);
+	if (verbose)
+		printf("     check: %s\n", r->id);
+	if (problem || verbose)
+		print_lines("     ", r->detail);
+	if (r->fix && (problem || verbose)) {
+		/* a fix of several lines (lines to add to a file) continues under its first line */
+		size_t n = strcspn(r->fix, "\n");
+
+		printf("   %sfix:%s %.*s\n", cli_c(cli, C_BOLD), reset, (int)n, r->fix);
+		if (r->fix[n])
+			print_lines("        ", r->fix + n + 1);
+	}
+}
+
+void cli_report_print_results(struct cli *cli, const hs_report *rep, const struct cli_report_view *view)
+{
+	const char *group = NULL;
+	int width = report_width();
+
+	for (size_t i = 0, times; i < hs_report_count(rep); i += times) {
+		const hs_check_result *r = hs_report_get(rep, i);
+
+		for (times = 1; view->collapse && !view->verbose && same_result(r, hs_report_get(rep, i + times)); times++)
+			;
+		/* -q: the problems only */
+		if (cli->quiet && (r->status == HS_CHECK_OK || r->status == HS_CHECK_SKIP))
+			continue;
+		if (view->groups && (!group || strcmp(group, r->group) != 0)) {
+			group = r->group;
+			cli_report_print_group(cli, group, view->user);
+		}
+		print_result(cli, r, times, width, view->verbose);
+	}
+}
+
+void cli_report_print_counts(struct cli *cli, const hs_report *rep)
+{
+	size_t counts[4];
+
+	cli_report_count(rep, counts);
+	printf("\n %s*%s %zu failed, %zu warning%s, %zu ok, %zu skipped\n", cli_c(cli, status_colour(hs_report_worst(rep))),
+	       cli_c(cli, C_RESET), counts[HS_CHECK_FAIL], counts[HS_CHECK_WARN], counts[HS_CHECK_WARN] == 1 ? "" : "s",
+	       counts[HS_CHECK_OK], counts[HS_CHECK_SKIP]);
+}
+
+int cli_report_json_add(struct json_object *o, const hs_report *rep)
+{
+	struct json_object *results = json_object_new_array(), *cnt;
+	size_t counts[4];
+
+	if (!results || cli_json_add(o, "results", results) < 0)
+		return -1;
+	for (size_t i = 0; i < hs_report_count(rep); i++) {
+		const hs_check_result *r = hs_report_get(rep, i);
+		struct json_object *e = json_object_new_object();
+
+		if (!e || json_object_array_add(results, e) < 0) {
+			json_object_put(e);
+			return -1;
+		}
+		if (cli_json_add(e, "id", cli_json_str(r->id)) < 0 || cli_json_add(e, "group", cli_json_str(r->group)) < 0 ||
+		    cli_json_add(e, "status", cli_json_str(hs_check_status_name(r->status))) < 0 ||
+		    cli_json_add(e, "summary", cli_json_str(r->summary)) < 0 ||
+		    cli_json_add(e, "detail", cli_json_str(r->detail)) < 0 || cli_json_add(e, "fix", cli_json_str(r->fix)) < 0)
+			return -1;
+	}
+	cli_report_count(rep, counts);
+	cnt = json_object_new_object();
+	if (!cnt || cli_json_add(o, "counts", cnt) < 0)
+		return -1;
+	if (cli_json_add(cnt, "OK", json_object_new_int64((int64_t)counts[HS_CHECK_OK])) < 0 ||
+	    cli_json_add(cnt, "WARN", json_object_new_int64((int64_t)counts[HS_CHECK_WARN])) < 0 ||
+	    cli_json_add(cnt, "FAIL", json_object_new_int64((int64_t)counts[HS_CHECK_FAIL])) < 0 ||
+	    cli_json_add(cnt, "SKIP", json_object_new_int64((int64_t)counts[HS_CHECK_SKIP])) < 0)
+		return -1;
+	return cli_json_add(o, "worst", cli_json_str(hs_check_status_name(hs_report_worst(rep))));
+}
+
+void cli_kv_put(const char *key, const char *value)
+{
+	printf("%s=", key);
+	for (const char *s = value; *s; s++) {
+		switch (*s) {
+		case '\\': fputs("\\\\", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		default: putchar(*s);
+		}
+	}
+}
+
+void cli_report_print_kv(const hs_report *rep)
+{
+	for (size_t i = 0; i < hs_report_count(rep); i++) {
+		const hs_check_result *r = hs_report_get(rep, i);
+
+		cli_kv_put("id", r->id);
+		putchar('\t');
+		cli_kv_put("group", r->group);
+		printf("\tstatus=%s\t", hs_check_status_name(r->status));
+		cli_kv_put("summary", r->summary);
+		if (r->detail) {
+			putchar('\t');
+			cli_kv_put("detail", r->detail);
+		}
+		if (r->fix) {
+			putchar('\t');
+			cli_kv_put("fix", r->fix);
+		}
+		putchar('\n');
+	}
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p) {
+		const char *u = *p ? strchr(units, toupper((unsigned char)*p)) : NULL;
+
+		if (!u || (p[1] && strcmp(p + 1, "B") != 0 && strcmp(p + 1, "iB") != 0))
+			return -EINVAL;
+		for (const char *k = units; k <= u; k++)
+			mult *= 1024;
+	}
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return *out ? 0 : -EINVAL;
 }

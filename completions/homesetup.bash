@@ -4,7 +4,9 @@
 #
 # The commands and each command's options are read from the installed homesetup itself (`homesetup --help`,
 # `homesetup help COMMAND`), and check ids from `homesetup check --list`, so the completion never falls
-# behind the program; the lists are cached for the shell session.
+# behind the program; the lists are cached for the shell session. The subcommands of `migrate` share one help
+# text, so their options are listed here, as bin/cmd_migrate.c accepts them. Users are read from ROOT's
+# /etc/passwd (--root on the command line, else $ROOT, else /), never cached: ROOT may change.
 
 # Words of the "Commands:" section of `homesetup --help`.
 _homesetup_commands() {
@@ -37,6 +39,34 @@ _homesetup_check_ids() {
 	printf '%s\n' "${_homesetup_cache_ids}"
 }
 
+# The regular users of ROOT's /etc/passwd (UID 1000-60000, systemd's range for them): whom a migration can be about.
+_homesetup_passwd_users() {
+	awk -F: '$3 >= 1000 && $3 <= 60000 { print $1 }' "${1%/}/etc/passwd" 2> /dev/null
+}
+
+# The users with a migration journal under ROOT: once their account lines are removed, resume, rollback and
+# status name users /etc/passwd no longer has.
+_homesetup_journal_users() {
+	local f
+	for f in "${1%/}"/var/lib/homesetup/migrate/*.json; do
+		[[ -f ${f} ]] || continue
+		f=${f##*/}
+		printf '%s\n' "${f%.json}"
+	done
+}
+
+# The options of `migrate SUB` (parse_options() in bin/cmd_migrate.c, help_migrate_check() for check).
+_homesetup_migrate_options() {
+	local plan="--storage --fs-type --disk-size --copy --remove-saved --homectl-arg --no-bus"
+	local run="--password-fd --yes -y --no-progress"
+	case $1 in
+		check) echo "--storage --fs-type --disk-size --copy --no-bus --verbose -v" ;;
+		plan) echo "${plan}" ;;
+		run) echo "${plan} ${run}" ;;
+		resume | rollback) echo "${run}" ;;
+	esac
+}
+
 _homesetup() {
 	local cur prev words cword
 	if declare -F _init_completion > /dev/null; then
@@ -45,24 +75,39 @@ _homesetup() {
 		cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 		words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
 	fi
-	local prog=${words[0]} cmd='' sub='' i w
+	local prog=${words[0]} cmd='' sub='' root=${ROOT:-/} i w
+	local -i nargs=0
 	local global_opts="--root -R --config-root --json --bus-address --bus-timeout --quiet -q --help -h --version -V"
 
-	# The command and, for use/service, the subcommand (global options may come first).
+	# The command, for use/service/migrate the subcommand (global options may come first), ROOT, and how many
+	# operands follow the subcommand (options that take a value are skipped with it).
 	for (( i = 1; i < cword; i++ )); do
 		w=${words[i]}
 		case ${w} in
-			--root | -R | --config-root | --bus-address | --bus-timeout) (( i++ )) ;;
+			--root | -R)
+				(( i + 1 < cword )) && root=${words[i + 1]}
+				(( i++ ))
+				;;
+			--root=*) root=${w#--root=} ;;
+			--config-root | --bus-address | --bus-timeout | --only | --skip | --user | --target | --file | \
+				--iuse | --use | --want | --pin | --eapi | --timeout | --storage | --fs-type | --disk-size | \
+				--password-fd | --homectl-arg | --manifest | --uid-map | --gid-map | --expect-extra | -o | \
+				--output | --progress | --since | --journal-file | --journal-dir | --volume | --trust | --record)
+				(( i++ ))
+				;;
 			-*) ;;
 			*)
 				if [[ -z ${cmd} ]]; then
 					cmd=${w}
 				elif [[ -z ${sub} ]]; then
 					sub=${w}
+				else
+					(( nargs++ ))
 				fi
 				;;
 		esac
 	done
+	[[ -n ${root} ]] || root=/
 
 	# Option arguments.
 	case ${prev} in
@@ -70,10 +115,25 @@ _homesetup() {
 			mapfile -t COMPREPLY < <(compgen -d -- "${cur}")
 			return
 			;;
-		--bus-address | --bus-timeout | --iuse | --use | --want | --pin | --eapi | --timeout | --user)
-			if [[ ${prev} == --user ]]; then
+		--bus-address | --bus-timeout | --iuse | --use | --want | --pin | --eapi | --timeout | --user | --disk-size | \
+			--password-fd | --homectl-arg | --uid-map | --gid-map)
+			if [[ ${prev} == --user && ${cmd} == check ]]; then
+				mapfile -t COMPREPLY < <(compgen -W "$(_homesetup_passwd_users "${root}")" -- "${cur}")
+			elif [[ ${prev} == --user ]]; then
 				mapfile -t COMPREPLY < <(compgen -u -- "${cur}")
 			fi
+			return
+			;;
+		--storage)
+			mapfile -t COMPREPLY < <(compgen -W "luks directory subvolume fscrypt" -- "${cur}")
+			return
+			;;
+		--fs-type)
+			mapfile -t COMPREPLY < <(compgen -W "btrfs ext4 xfs" -- "${cur}")
+			return
+			;;
+		--progress)
+			mapfile -t COMPREPLY < <(compgen -W "bar lines none" -- "${cur}")
 			return
 			;;
 		--only | --skip)
@@ -85,6 +145,10 @@ _homesetup() {
 			;;
 		--target)
 			mapfile -t COMPREPLY < <(compgen -W "package.use make.conf" -- "${cur}")
+			return
+			;;
+		--manifest | -o | --output)
+			mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
 			return
 			;;
 	esac
@@ -115,12 +179,33 @@ _homesetup() {
 				return
 			fi
 			;;
+		migrate)
+			if [[ -z ${sub} ]]; then
+				[[ ${cur} != -* ]] &&
+					mapfile -t COMPREPLY < <(compgen -W "check plan run resume rollback status" -- "${cur}")
+			elif [[ ${cur} == -* ]]; then
+				mapfile -t COMPREPLY < <(compgen -W "$(_homesetup_migrate_options "${sub}") ${global_opts}" -- "${cur}" |
+					sort -u)
+			elif (( nargs == 0 )); then
+				case ${sub} in
+					check | plan | run)
+						mapfile -t COMPREPLY < <(compgen -W "$(_homesetup_passwd_users "${root}")" -- "${cur}")
+						;;
+					resume | rollback | status)
+						mapfile -t COMPREPLY < <(compgen -W "$(_homesetup_journal_users "${root}")" -- "${cur}")
+						;;
+				esac
+			fi
+			return
+			;;
 	esac
 	if [[ ${cur} == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_homesetup_options "${cmd}" "${prog}") ${global_opts}" -- "${cur}" |
 			sort -u)
 	elif [[ ${cmd} == use && ( ${sub} == show || ${sub} == enable || ${sub} == disable ) ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "sys-apps/systemd sys-auth/pambase" -- "${cur}")
+	elif [[ ${cmd} == verify || ${cmd} == manifest ]]; then
+		mapfile -t COMPREPLY < <(compgen -d -- "${cur}")
 	fi
 }
 

@@ -44,6 +44,9 @@ static const hs_check_def registry[] = {
 #ifdef HS_CHECKS_SPACE
 	HS_CHECKS_SPACE(HS_CHECK_DEF)
 #endif
+#ifdef HS_CHECKS_MIGRATE
+	HS_CHECKS_MIGRATE(HS_CHECK_DEF)
+#endif
 };
 
 /* The order the runners are called in (and so the order of the report): what is built, then what runs. */
@@ -75,7 +78,17 @@ static const hs_check_group_def groups[] = {
 #ifdef HS_CHECKS_SPACE
 	{ "space", hs_check_group_space },
 #endif
+#ifdef HS_CHECKS_MIGRATE
+	/* last: it summarises the readiness results of the same run (migrate.homed-ready) */
+	{ "migrate", hs_check_group_migrate },
+#endif
 };
+
+/* Groups about one user (hs_check_options.user): they run only when a user is given. */
+static bool group_needs_user(const char *group)
+{
+	return strcmp(group, "migrate") == 0;
+}
 
 size_t hs_check_registry_count(void)
 {
@@ -365,6 +378,28 @@ static int validate_names(hs_ctx *ctx, const char *const *list, const hs_check_d
 	return 0;
 }
 
+/* The checks about a user need one: --only naming them without a user must not silently select nothing; a user
+ * name is also part of paths (/home/USER), so one that cannot be is refused before anything is opened. */
+static int validate_user(hs_ctx *ctx, const hs_check_options *opts, const hs_check_def *defs, size_t n_defs)
+{
+	if (opts->user) {
+		if (hs_migrate_name_path_safe(opts->user))
+			return 0;
+		{
+			_cleanup_free_ char *q = hs_escape(opts->user, strlen(opts->user), 80);
+
+			return hs_ctx_set_error(ctx, -EINVAL, "invalid user name '%s': a user name cannot be empty, "
+						"contain '/' or control characters, be '.' or '..', or be longer than 255 "
+						"bytes", q ? q : "?");
+		}
+	}
+	for (size_t i = 0; i < n_defs; i++)
+		if (group_needs_user(defs[i].group) && opts->only && in_list(opts->only, &defs[i]))
+			return hs_ctx_set_error(ctx, -EINVAL, "the %s checks are about one user: give it with --user "
+						"USER", defs[i].group);
+	return 0;
+}
+
 /* ---- the run ----------------------------------------------------------------------------------------- */
 
 static const char internal_fix[] = "this is a bug in homesetup: please report it with the output of "
@@ -455,8 +490,8 @@ static int report_build(hs_checker *c, hs_report **out)
 	return 0;
 }
 
-int hs_check_run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const hs_check_def *defs,
-			size_t n_defs, const hs_check_group_def *grps, size_t n_groups)
+static int run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const hs_check_def *defs,
+		      size_t n_defs, const hs_check_group_def *grps, size_t n_groups, const char *seed_key, void *seed)
 {
 	static const hs_check_options defaults;
 	hs_checker *c = NULL;
@@ -469,6 +504,9 @@ int hs_check_run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *op
 	if (r < 0)
 		return r;
 	r = validate_names(ctx, opts->skip, defs, n_defs, grps, n_groups);
+	if (r < 0)
+		return r;
+	r = validate_user(ctx, opts, defs, n_defs);
 	if (r < 0)
 		return r;
 
@@ -487,7 +525,13 @@ int hs_check_run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *op
 		goto out;
 	}
 	for (size_t i = 0; i < n_defs; i++)
-		c->slots[i].wanted = (!opts->only || in_list(opts->only, &defs[i])) && !in_list(opts->skip, &defs[i]);
+		c->slots[i].wanted = (!opts->only || in_list(opts->only, &defs[i])) && !in_list(opts->skip, &defs[i]) &&
+				     (opts->user || !group_needs_user(defs[i].group));
+	if (seed_key) {
+		r = hs_checker_set_data(c, seed_key, seed, NULL);
+		if (r < 0)
+			goto out;
+	}
 
 	for (size_t g = 0; g < n_groups; g++) {
 		_cleanup_free_ char *runner_error = NULL;
@@ -545,9 +589,59 @@ out:
 	return r;
 }
 
+int hs_checker_report_so_far(const hs_checker *c, hs_report **out)
+{
+	hs_report *rep = calloc(1, sizeof(*rep));
+	size_t n = 0;
+
+	*out = NULL;
+	if (!rep)
+		return -ENOMEM;
+	/* the groups before the current one have run and been validated: one result each */
+	for (size_t i = 0; i < c->n_defs; i++)
+		n += c->slots[i].wanted && c->slots[i].n_added == 1 && c->slots[i].summary &&
+		     (!c->current || strcmp(c->defs[i].group, c->current->name) != 0);
+	rep->v = calloc(n ? n : 1, sizeof(*rep->v));
+	rep->strings = calloc(3 * (n ? n : 1), sizeof(*rep->strings));
+	if (!rep->v || !rep->strings)
+		goto oom;
+	for (size_t i = 0; i < c->n_defs; i++) {
+		const check_slot *s = &c->slots[i];
+		hs_check_result *r;
+
+		if (!s->wanted || s->n_added != 1 || !s->summary ||
+		    (c->current && strcmp(c->defs[i].group, c->current->name) == 0))
+			continue;
+		r = &rep->v[rep->n++];
+		*r = (hs_check_result){ .id = c->defs[i].id, .group = c->defs[i].group, .status = s->st };
+		if (!(r->summary = rep->strings[rep->n_strings++] = strdup(s->summary)))
+			goto oom;
+		if (s->detail && !(r->detail = rep->strings[rep->n_strings++] = strdup(s->detail)))
+			goto oom;
+		if (s->fix && !(r->fix = rep->strings[rep->n_strings++] = strdup(s->fix)))
+			goto oom;
+	}
+	*out = rep;
+	return 0;
+oom:
+	hs_report_free(rep);
+	return -ENOMEM;
+}
+
+int hs_check_run_tables(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const hs_check_def *defs,
+			size_t n_defs, const hs_check_group_def *grps, size_t n_groups)
+{
+	return run_tables(ctx, out, opts, defs, n_defs, grps, n_groups, NULL, NULL);
+}
+
 int hs_check_run(hs_ctx *ctx, hs_report **out, const hs_check_options *opts)
 {
-	return hs_check_run_tables(ctx, out, opts, registry, ELEMENTSOF(registry), groups, ELEMENTSOF(groups));
+	return run_tables(ctx, out, opts, registry, ELEMENTSOF(registry), groups, ELEMENTSOF(groups), NULL, NULL);
+}
+
+int hs_check_run_seeded(hs_ctx *ctx, hs_report **out, const hs_check_options *opts, const char *key, void *data)
+{
+	return run_tables(ctx, out, opts, registry, ELEMENTSOF(registry), groups, ELEMENTSOF(groups), key, data);
 }
 
 /* ---- reports ------------------------------------------------------------------------------------------ */

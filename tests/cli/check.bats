@@ -6,37 +6,8 @@
 load ../lib/common
 load ../lib/roots
 
-SYSTEMD_USE_READY="abi_x86_64 amd64 cryptsetup dns-over-tls elibc_glibc gcrypt homed kernel-install kernel_linux kmod lz4 openssl pam python_single_target_python3_12 resolvconf seccomp zstd"
 SYSTEMD_USE_NO_HOMED="abi_x86_64 amd64 dns-over-tls elibc_glibc gcrypt kernel-install kernel_linux kmod lz4 openssl pam python_single_target_python3_12 resolvconf seccomp zstd"
-PAMBASE_USE_READY="amd64 elibc_glibc homed kernel_linux nullok passwdqc yescrypt"
 PAMBASE_USE_NO_HOMED="amd64 elibc_glibc kernel_linux nullok passwdqc yescrypt"
-
-SYSTEMD_HOMED_FILES=(
-	/usr/lib/systemd/systemd-homed
-	/usr/lib/systemd/systemd-homework
-	/usr/bin/homectl
-	/usr/lib/systemd/system/systemd-homed.service
-	/usr/lib/systemd/system/systemd-homed-activate.service
-	/usr/lib64/libnss_systemd.so.2
-	/usr/lib64/security/pam_systemd_home.so
-)
-
-# CONTENTS lines for FILES (obj) plus their directories, as Portage writes them.
-contents_of() {
-	local f d
-	local -A dirs=()
-	for f in "$@"; do
-		d=${f%/*}
-		while [ -n "$d" ]; do
-			dirs[$d]=1
-			d=${d%/*}
-		done
-	done
-	printf 'dir %s\n' "${!dirs[@]}" | LC_ALL=C sort
-	for f in "$@"; do
-		printf 'obj %s %s 1764000000\n' "$f" "$(printf '%s' "$f" | md5sum | cut -d' ' -f1)"
-	done
-}
 
 # Create FILES (paths inside ROOT) as small regular files.
 files_on_disk() { # ROOT FILE...
@@ -48,31 +19,7 @@ files_on_disk() { # ROOT FILE...
 	done
 }
 
-SYSTEM_AUTH='auth		required	pam_env.so
-auth		[success=2 default=ignore]	pam_systemd_home.so
-auth		[success=1 new_authtok_reqd=1 ignore=ignore default=bad]	pam_unix.so nullok  try_first_pass
-account		[success=1 default=ignore]	pam_systemd_home.so
-account		required	pam_unix.so
-password	[success=1 default=ignore]	pam_systemd_home.so
-password	required	pam_unix.so try_first_pass shadow use_authtok nullok yescrypt
-session		[success=1 default=ignore]	pam_systemd_home.so
-session		required	pam_unix.so
-'
-
-# A root where everything of the `use` and `vdb` groups is ready: package.use enables what homed needs, systemd
-# and pambase were built that way, and their files are in CONTENTS and on disk.
-ready_root() { # ROOT
-	local root=$1
-	roots_minimal "$root"
-	roots_package_use "$root" homed $'sys-apps/systemd homed cryptsetup pam\nsys-auth/pambase homed\n'
-	roots_installed "$root" sys-apps/systemd-260.1 SLOT=0/2 "USE=$SYSTEMD_USE_READY" "IUSE=$ROOTS_SYSTEMD_IUSE" \
-		"PKGUSE=homed cryptsetup pam" "CONTENTS=$(contents_of "${SYSTEMD_HOMED_FILES[@]}")"
-	files_on_disk "$root" "${SYSTEMD_HOMED_FILES[@]}"
-	roots_installed "$root" sys-auth/pambase-20251104-r1 "USE=$PAMBASE_USE_READY" "IUSE=$ROOTS_PAMBASE_IUSE" \
-		"CONTENTS=$(contents_of /etc/pam.d/system-auth /etc/pam.d/system-login)"
-	_roots_write "$root" etc/pam.d/system-auth "$SYSTEM_AUTH"
-	_roots_write "$root" etc/pam.d/system-login $'auth\t\tinclude\t\tsystem-auth\n'
-}
+# The ready root (every check of the `use` and `vdb` groups OK) is tests/lib/roots' roots_homed_ready.
 
 # check_json: `check --json --only use,vdb` on $ROOT.
 check_json() {
@@ -125,7 +72,7 @@ setup() {
 }
 
 @test "check: an unknown id in --only or --skip is a usage error naming it" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	hs check --root "$ROOT" --only use.systemd.homd
 	assert_status 2
 	assert_stderr_contains "unknown check or group 'use.systemd.homd' (did you mean 'use.systemd.homed'?)"
@@ -142,7 +89,7 @@ setup() {
 }
 
 @test "check: --only takes ids and groups, comma-separated or repeated; --skip removes; registry order" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	check_json
 	assert_status 0
 	assert_json '[r["id"] for r in d["results"]] == ["use.systemd.homed", "use.systemd.required-use", "use.pambase.homed", "vdb.systemd.installed", "vdb.pambase.installed", "vdb.systemd.built", "vdb.pambase.built", "vdb.systemd.files", "vdb.pambase.files", "vdb.rebuild"]'
@@ -155,7 +102,7 @@ setup() {
 }
 
 @test "check --json follows doc/check-json.md" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	check_json
 	assert_status 0
 	assert_json 'sorted(d) == ["config_root", "counts", "results", "root", "version", "worst"]'
@@ -169,7 +116,7 @@ setup() {
 # ---- states of the use and vdb groups --------------------------------------------------------------------
 
 @test "ready root: every use and vdb check is OK, exit 0" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	check_json
 	assert_status 0
 	assert_json 'all(r["status"] == "OK" for r in d["results"]) and len(d["results"]) == 10'
@@ -187,7 +134,7 @@ setup() {
 }
 
 @test "ready root: the human report" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	hs check --no-bus --only use,vdb --root "$ROOT"
 	assert_status 0
 	assert_line 0 " * ROOT=$ROOT"
@@ -246,7 +193,7 @@ EOF
 }
 
 @test "systemd without homed: FAIL with where homed is off and the whole package.use line" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_package_use "$ROOT" homed $'sys-auth/pambase homed\n'
 	check_json
 	assert_status 1
@@ -265,7 +212,7 @@ EOF
 }
 
 @test "homed turned off by a later line: the rebuild WARN names the file and line" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_package_use "$ROOT" zz-local $'# keep it small\nsys-apps/systemd -homed\n'
 	check_json
 	assert_status 1
@@ -278,7 +225,7 @@ EOF
 }
 
 @test "homed without cryptsetup (the wiki's emerge error)" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_package_use "$ROOT" homed $'sys-apps/systemd homed pam\nsys-auth/pambase homed\n'
 	check_json
 	assert_status 1
@@ -293,11 +240,11 @@ EOF
 }
 
 @test "configured but not built: rebuild needed with the emerge command" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_installed "$ROOT" sys-apps/systemd-260.1 SLOT=0/2 "USE=$SYSTEMD_USE_NO_HOMED" \
-		"CONTENTS=$(contents_of /usr/bin/systemctl)"
+		"CONTENTS=$(roots_contents /usr/bin/systemctl)"
 	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$PAMBASE_USE_NO_HOMED" \
-		"CONTENTS=$(contents_of /etc/pam.d/system-auth)"
+		"CONTENTS=$(roots_contents /etc/pam.d/system-auth)"
 	check_json
 	assert_status 1
 	st use.systemd.homed OK
@@ -315,7 +262,7 @@ EOF
 }
 
 @test "built with homed but a file is missing on disk, another not in CONTENTS" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	rm "$ROOT/usr/bin/homectl"
 	check_json
 	assert_status 1
@@ -324,9 +271,9 @@ EOF
 	field vdb.systemd.files detail "/usr/bin/homectl: in CONTENTS but missing on disk"
 	field vdb.systemd.files fix "emerge --ask --oneshot sys-apps/systemd"
 
-	ready_root "$ROOT"
-	roots_installed "$ROOT" sys-apps/systemd-260.1 SLOT=0/2 "USE=$SYSTEMD_USE_READY" \
-		"CONTENTS=$(contents_of /usr/lib/systemd/systemd-homed /usr/lib/systemd/systemd-homework /usr/bin/homectl /usr/lib/systemd/system/systemd-homed.service /usr/lib64/libnss_systemd.so.2 /usr/lib64/security/pam_systemd_home.so)"
+	roots_homed_ready "$ROOT"
+	roots_installed "$ROOT" sys-apps/systemd-260.1 SLOT=0/2 "USE=$ROOTS_SYSTEMD_USE_HOMED" \
+		"CONTENTS=$(roots_contents /usr/lib/systemd/systemd-homed /usr/lib/systemd/systemd-homework /usr/bin/homectl /usr/lib/systemd/system/systemd-homed.service /usr/lib64/libnss_systemd.so.2 /usr/lib64/security/pam_systemd_home.so)"
 	check_json
 	assert_status 1
 	st vdb.systemd.files FAIL
@@ -335,11 +282,11 @@ EOF
 }
 
 @test "split-usr and merged-usr paths; a dangling symlink counts as missing" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	rm -r "$ROOT/usr/lib64/security"
 	files_on_disk "$ROOT" /lib64/security/pam_systemd_home.so /lib/systemd/systemd-homework
-	roots_installed "$ROOT" sys-apps/systemd-260.1 SLOT=0/2 "USE=$SYSTEMD_USE_READY" \
-		"CONTENTS=$(contents_of /usr/lib/systemd/systemd-homed /lib/systemd/systemd-homework /usr/bin/homectl /usr/lib/systemd/system/systemd-homed.service /usr/lib/systemd/system/systemd-homed-activate.service /usr/lib64/libnss_systemd.so.2 /lib64/security/pam_systemd_home.so)"
+	roots_installed "$ROOT" sys-apps/systemd-260.1 SLOT=0/2 "USE=$ROOTS_SYSTEMD_USE_HOMED" \
+		"CONTENTS=$(roots_contents /usr/lib/systemd/systemd-homed /lib/systemd/systemd-homework /usr/bin/homectl /usr/lib/systemd/system/systemd-homed.service /usr/lib/systemd/system/systemd-homed-activate.service /usr/lib64/libnss_systemd.so.2 /lib64/security/pam_systemd_home.so)"
 	check_json
 	assert_status 0
 	st vdb.systemd.files OK
@@ -353,8 +300,8 @@ EOF
 }
 
 @test "pambase: system-auth missing on disk is a FAIL; one that is not pambase's a WARN; ._cfg files are not ours" {
-	ready_root "$ROOT"
-	_roots_write "$ROOT" etc/pam.d/._cfg0000_system-auth "$SYSTEM_AUTH"
+	roots_homed_ready "$ROOT"
+	_roots_write "$ROOT" etc/pam.d/._cfg0000_system-auth "$ROOTS_SYSTEM_AUTH_HOMED"
 	check_json
 	assert_status 0
 	st vdb.pambase.files OK
@@ -364,9 +311,9 @@ EOF
 	st vdb.pambase.files FAIL
 	field vdb.pambase.files summary "files are missing on disk: /etc/pam.d/system-auth"
 	field vdb.pambase.files fix "emerge --ask --oneshot sys-auth/pambase"
-	ready_root "$ROOT"
-	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$PAMBASE_USE_READY" \
-		"CONTENTS=$(contents_of /etc/pam.d/system-login)"
+	roots_homed_ready "$ROOT"
+	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$ROOTS_PAMBASE_USE_HOMED" \
+		"CONTENTS=$(roots_contents /etc/pam.d/system-login)"
 	check_json
 	assert_status 0
 	st vdb.pambase.files WARN
@@ -374,10 +321,10 @@ EOF
 }
 
 @test "pambase with pam_krb5: homed excludes it, in the configuration and in the build" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_package_use "$ROOT" krb $'sys-auth/pambase pam_krb5\n'
-	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$PAMBASE_USE_READY pam_krb5" \
-		"CONTENTS=$(contents_of /etc/pam.d/system-auth)"
+	roots_installed "$ROOT" sys-auth/pambase-20251104-r1 "USE=$ROOTS_PAMBASE_USE_HOMED pam_krb5" \
+		"CONTENTS=$(roots_contents /etc/pam.d/system-auth)"
 	check_json
 	assert_status 1
 	st use.pambase.homed FAIL
@@ -389,7 +336,7 @@ EOF
 }
 
 @test "homed masked by the profile: the fix lifts the mask" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_profile_file "$ROOT" base package.use.mask $'sys-apps/systemd homed\n'
 	check_json
 	assert_status 1
@@ -401,10 +348,10 @@ EOF
 }
 
 @test "installed version gone from the tree: its REQUIRED_USE is unknown, homed alone is checked" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	rm -r "$ROOT/var/db/pkg/sys-apps/systemd-260.1"
-	roots_installed "$ROOT" sys-apps/systemd-259.1 SLOT=0/2 "USE=$SYSTEMD_USE_READY" \
-		"CONTENTS=$(contents_of "${SYSTEMD_HOMED_FILES[@]}")"
+	roots_installed "$ROOT" sys-apps/systemd-259.1 SLOT=0/2 "USE=$ROOTS_SYSTEMD_USE_HOMED" \
+		"CONTENTS=$(roots_contents "${ROOTS_HOMED_FILES[@]}")"
 	check_json
 	assert_status 0
 	st vdb.systemd.built OK
@@ -490,7 +437,7 @@ EOF
 }
 
 @test "check --kv: one TAB-separated record per check, values escaped, exclusive with --json" {
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	roots_package_use "$ROOT" zz-local $'sys-apps/systemd -homed\n'
 	hs check --kv --no-bus --only use.systemd.homed,vdb.systemd.installed --root "$ROOT"
 	assert_status 1
@@ -511,7 +458,7 @@ EOF
 
 @test "check: colours on a terminal only, and never with NO_COLOR" {
 	command -v script > /dev/null || skip "script(1) is not installed"
-	ready_root "$ROOT"
+	roots_homed_ready "$ROOT"
 	run script -qec "env -u NO_COLOR '$HOMESETUP' check --no-bus --only vdb.systemd.installed --root '$ROOT'" /dev/null
 	[[ $output == *$'\033[32;01m ok \033[34;01m]'* ]] || fail "no colours on a terminal: $output"
 	run script -qec "env NO_COLOR=1 '$HOMESETUP' check --no-bus --only vdb.systemd.installed --root '$ROOT'" /dev/null

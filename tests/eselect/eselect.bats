@@ -181,7 +181,7 @@ Extra actions:
 	printf 'carol:x:1002:100:Carol:/home/carol:/bin/zsh\nsvc:x:1003:100::/srv:/sbin/nologin\n' >> "$R/etc/passwd"
 	mkdir -p "$R/var/lib/systemd/home" "$R/var/lib/homesetup/migrate"
 	echo '{}' > "$R/var/lib/systemd/home/bob.identity"
-	: > "$R/var/lib/homesetup/migrate/carol.journal"
+	: > "$R/var/lib/homesetup/migrate/carol.json"
 	es homed list
 	assert_status 0
 	assert_stdout "Regular users of $R and their homes:
@@ -254,7 +254,7 @@ carol:x:1500:100::/home/carol:/bin/zsh
 EOF
 	mkdir -p "$R/var/lib/systemd/home" "$R/var/lib/homesetup/migrate"
 	: > "$R/var/lib/systemd/home/carol.identity"
-	: > "$R/var/lib/homesetup/migrate/carol.journal"
+	: > "$R/var/lib/homesetup/migrate/carol.json"
 	: > "$R/var/lib/systemd/home/bob.identity"
 	hs users --root "$R" --kv
 	assert_status 0
@@ -266,7 +266,7 @@ name=carol	uid=1500	gid=100	home=/home/carol	shell=/bin/zsh	state=migrating	geco
 	assert_json 'd["root"] == "'"$R"'" and [u["name"] for u in d["users"]] == ["alice", "bob", "carol"]'
 	assert_json '[u["state"] for u in d["users"]] == ["traditional", "homed", "migrating"]'
 	assert_json 'd["users"][1]["identity"] == "/var/lib/systemd/home/bob.identity" and d["users"][1]["journal"] is None'
-	assert_json 'd["users"][2]["journal"] == "/var/lib/homesetup/migrate/carol.journal" and d["users"][1]["gecos"] == "Bob\\tTab"'
+	assert_json 'd["users"][2]["journal"] == "/var/lib/homesetup/migrate/carol.json" and d["users"][1]["gecos"] == "Bob\\tTab"'
 	hs users --root "$R"
 	assert_status 0
 	assert_output "USER     UID  STATE                  HOME
@@ -282,21 +282,25 @@ short:x:1001
 bad:x:10x0:100::/home/bad:/bin/bash
 alice:x:1003:100::/elsewhere:/bin/bash
 ../evil:x:1004:100::/home/evil:/bin/bash
++nisuser::::::
 EOF
+	printf 'users:x:100\n' > "$R/etc/group"
 	hs users --root "$R" --kv
 	assert_status 0
 	assert_output "name=alice	uid=1000	gid=1000	home=/home/alice	shell=/bin/bash	state=traditional	gecos="
 	assert_stderr_contains "homesetup: warning: /etc/passwd:2: line ignored: expected 7 fields separated by ':', found 3"
 	assert_stderr_contains "homesetup: warning: /etc/passwd:3: line ignored: invalid UID '10x0' at column 7"
-	assert_stderr_contains "homesetup: warning: /etc/passwd:4: user 'alice' appears again; the first entry counts"
+	assert_stderr_contains "homesetup: warning: /etc/passwd:4: user 'alice' appears again (first at line 1); the first entry counts"
 	assert_stderr_contains "homesetup: warning: /etc/passwd:5: user '../evil' ignored: the name cannot be a file name"
+	assert_stderr_contains "homesetup: warning: /etc/passwd:6: NIS compat entry '+nisuser' kept as is; homesetup does not look it up"
+	assert_stderr_contains "homesetup: warning: /etc/group:1: line ignored: expected 4 fields separated by ':', found 3"
 }
 
 @test "homesetup users: no passwd, usage errors" {
 	rm "$R/etc/passwd"
 	hs users --root "$R"
 	assert_status 2
-	assert_stderr_contains "/etc/passwd does not exist under ROOT '$R'"
+	assert_stderr_contains "homesetup: cannot read the user database: /etc/passwd: does not exist under ROOT '$R'"
 	hs users --root "$R" extra
 	assert_status 2
 	hs users --kv --json --root "$R"

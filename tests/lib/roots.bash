@@ -24,12 +24,22 @@
 #   roots_pambase ROOT [VERSION]           the real md5-cache entry of sys-auth/pambase-20251104-r1 (§1.3)
 #   roots_copy_gentoo_data NAME DEST       copy $SHARED/gentoo-data/NAME to DEST and restore its make.profile
 #                                          symlink (the shared copy lost it: there the file holds the target)
+#   roots_contents FILE...                 CONTENTS lines for FILEs (absolute): their directories (dir), then the
+#                                          files (obj, with the MD5 of the path and a fixed mtime)
+#   roots_homed_ready ROOT                 roots_minimal, then homed as `homesetup check` wants it in the use and
+#                                          vdb groups (see below): ROOT can be built again in place
 #
 # roots_minimal writes: the gentoo repository with profiles base <- arch/amd64 <- default/linux/amd64
 # (make.profile points at default/linux/amd64; ARCH=amd64, ACCEPT_KEYWORDS=amd64, ELIBC/KERNEL implicit
 # flags, PYTHON_SINGLE_TARGET=python3_12, base USE="ipv6"), an empty make.conf, an empty package.use
 # directory, and the real metadata of sys-apps/systemd-260.1 and sys-auth/pambase-20251104-r1 (both stable
 # on amd64). Nothing is installed. With it, `homesetup use show` succeeds (exit 0): IUSE defaults only.
+#
+# roots_homed_ready adds: package.use/homed enabling what homed needs (`sys-apps/systemd homed cryptsetup pam`,
+# `sys-auth/pambase homed`); systemd-260.1 installed with ROOTS_SYSTEMD_USE_HOMED (SLOT 0/2, PKGUSE as the
+# package.use line) and pambase-20251104-r1 with ROOTS_PAMBASE_USE_HOMED; ROOTS_HOMED_FILES in systemd's
+# CONTENTS and on disk (small 0755 files); /etc/pam.d/system-auth (ROOTS_SYSTEM_AUTH_HOMED, pambase[homed]'s) and
+# system-login in pambase's CONTENTS and on disk. Every `use` and `vdb` check is then OK.
 
 ROOTS_SYSTEMD_IUSE='acl apparmor audit boot bpf cryptsetup curl +dns-over-tls elfutils fido2 +gcrypt gnutls homed idn importd +kernel-install +kmod +lz4 lzma +openssl pam passwdqc pcre pkcs11 policykit pwquality qrcode remote +resolvconf +seccomp selinux sysv-utils test tpm ukify vanilla xkb +zstd abi_x86_32 abi_x86_64 abi_x86_x32 abi_mips_n32 abi_mips_n64 abi_mips_o32 abi_s390_32 abi_s390_64 python_single_target_python3_11 python_single_target_python3_12 python_single_target_python3_13 python_single_target_python3_14 secureboot'
 ROOTS_SYSTEMD_REQUSE='^^ ( python_single_target_python3_11 python_single_target_python3_12 python_single_target_python3_13 python_single_target_python3_14 ) boot? ( kernel-install ) dns-over-tls? ( openssl ) fido2? ( cryptsetup openssl ) homed? ( cryptsetup pam openssl ) importd? ( curl lzma openssl ) ?? ( passwdqc pwquality ) passwdqc? ( homed ) pwquality? ( homed ) remote? ( curl ) ukify? ( boot )'
@@ -37,6 +47,36 @@ ROOTS_SYSTEMD_KEYWORDS='~alpha amd64 arm arm64 ~hppa ~loong ~m68k ~mips ppc ppc6
 ROOTS_PAMBASE_IUSE='caps debug elogind gnome-keyring homed minimal mktemp +nullok pam_krb5 pam_ssh +passwdqc pwhistory pwquality securetty selinux sha512 sssd systemd +yescrypt'
 ROOTS_PAMBASE_REQUSE='?? ( elogind systemd ) ?? ( passwdqc pwquality ) ?? ( sha512 yescrypt ) pwhistory? ( || ( passwdqc pwquality ) ) homed? ( !pam_krb5 ) pam_krb5? ( !homed )'
 ROOTS_PAMBASE_KEYWORDS='~alpha amd64 arm arm64 ~hppa ~loong ~m68k ~mips ppc ppc64 ~riscv ~s390 ~sparc x86'
+# what roots_homed_ready installs (the .bats files use them to build variants)
+ROOTS_SYSTEMD_USE_HOMED="abi_x86_64 amd64 cryptsetup dns-over-tls elibc_glibc gcrypt homed kernel-install kernel_linux kmod lz4 openssl pam python_single_target_python3_12 resolvconf seccomp zstd"
+ROOTS_PAMBASE_USE_HOMED="amd64 elibc_glibc homed kernel_linux nullok passwdqc yescrypt"
+ROOTS_HOMED_FILES=(
+	/usr/lib/systemd/systemd-homed
+	/usr/lib/systemd/systemd-homework
+	/usr/bin/homectl
+	/usr/lib/systemd/system/systemd-homed.service
+	/usr/lib/systemd/system/systemd-homed-activate.service
+	/usr/lib/systemd/system/systemd-userdbd.service
+	/usr/lib64/libnss_systemd.so.2
+	/usr/lib64/security/pam_systemd_home.so
+)
+# pambase[homed]'s system-auth (gentoo/pambase templates/system-auth.tpl, as in tests/unit/test_pam.c)
+ROOTS_SYSTEM_AUTH_HOMED='auth		required	pam_env.so
+auth		requisite	pam_faillock.so preauth
+auth		[success=2 default=ignore]	pam_systemd_home.so
+auth		[success=1 new_authtok_reqd=1 ignore=ignore default=bad]	pam_unix.so nullok  try_first_pass
+auth		[default=die]	pam_faillock.so authfail
+account		[success=1 default=ignore]	pam_systemd_home.so
+account		required	pam_unix.so
+account		required	pam_faillock.so
+password	required	pam_passwdqc.so config=/etc/security/passwdqc.conf
+password	[success=1 default=ignore]	pam_systemd_home.so
+password	required	pam_unix.so try_first_pass shadow use_authtok nullok yescrypt
+session		required	pam_limits.so
+session		required	pam_env.so
+session		[success=1 default=ignore]	pam_systemd_home.so
+session		required	pam_unix.so
+'
 
 # Write ROOT/PATH from TEXT (third argument) or standard input, creating parent directories.
 _roots_write() { # ROOT PATH [TEXT]
@@ -229,4 +269,35 @@ roots_copy_gentoo_data() { # NAME DEST
 		rm -f "$link"
 		ln -s "$target" "$link"
 	fi
+}
+
+roots_contents() { # FILE...
+	local f d
+	local -A dirs=()
+	for f in "$@"; do
+		d=${f%/*}
+		while [ -n "$d" ]; do
+			dirs[$d]=1
+			d=${d%/*}
+		done
+	done
+	printf 'dir %s\n' "${!dirs[@]}" | LC_ALL=C sort
+	for f in "$@"; do
+		printf 'obj %s %s 1764000000\n' "$f" "$(printf '%s' "$f" | md5sum | cut -d' ' -f1)"
+	done
+}
+
+roots_homed_ready() { # ROOT
+	local root=$1 f
+	roots_minimal "$root"
+	roots_package_use "$root" homed $'sys-apps/systemd homed cryptsetup pam\nsys-auth/pambase homed\n'
+	roots_installed "$root" sys-apps/systemd-260.1 SLOT=0/2 "USE=$ROOTS_SYSTEMD_USE_HOMED" \
+		"IUSE=$ROOTS_SYSTEMD_IUSE" "PKGUSE=homed cryptsetup pam" "CONTENTS=$(roots_contents "${ROOTS_HOMED_FILES[@]}")"
+	roots_installed "$root" sys-auth/pambase-20251104-r1 "USE=$ROOTS_PAMBASE_USE_HOMED" "IUSE=$ROOTS_PAMBASE_IUSE" \
+		"CONTENTS=$(roots_contents /etc/pam.d/system-auth /etc/pam.d/system-login)"
+	for f in "${ROOTS_HOMED_FILES[@]}"; do
+		_roots_write "$root" "${f#/}" $'ELF\n' && chmod 0755 "$root$f" || return 1
+	done
+	_roots_write "$root" etc/pam.d/system-auth "$ROOTS_SYSTEM_AUTH_HOMED"
+	_roots_write "$root" etc/pam.d/system-login $'auth\t\tinclude\t\tsystem-auth\n'
 }
