@@ -5,10 +5,10 @@
  * Evidence comes from two places: the states org.freedesktop.home1 reports (ListHomes, GetHomeByName: "dirty",
  * "absent"), and the journal of systemd-homed.service and of its worker systemd-homework (doctor_journal.c), the
  * current boot by default. Every MESSAGE is matched against the rule table of doctor-rules.h (doctor_rules.c:
- * PCRE2, compiled once, JIT where available; byte mode, so binary messages are just bytes). homework's messages
- * rarely name the user; a homework PID is attributed to the user whose state
- * homed last changed into an operation ("alice: changing state inactive → activating"), which is how homed runs
- * one worker per operation.
+ * PCRE2, compiled once, JIT where available; byte mode, so binary messages are just bytes).
+ *
+ * Which home each entry concerns, and which password failures a normal login explains, is doctor_attrib.c's
+ * part; with a USER, evidence that names nobody is left out, except for findings about homed as a whole.
  *
  * Findings are keyed by (rule, user); the newest evidence line is kept with a count. Fix templates are filled
  * from the user's record under ROOT (image path, file system), statvfs of the file system holding the image and,
@@ -29,7 +29,6 @@
 #define DROPIN_DIR "/etc/systemd/system/systemd-homed.service.d"
 #define DROPIN_PATH DROPIN_DIR "/homesetup-kpartx.conf"
 #define DROPIN_MARK "# Written by homesetup doctor"
-#define HOMEWORK_IDENT "systemd-homework"
 
 static const char dropin_path[] = DROPIN_PATH;
 
@@ -73,11 +72,6 @@ typedef struct finding {
 	char *summary, *diagnosis, *fix;
 } finding;
 
-typedef struct pidmap {
-	uint32_t pid;
-	char *user;
-} pidmap;
-
 struct hs_doctor {
 	hs_ctx *ctx;
 	finding *f;
@@ -86,10 +80,7 @@ struct hs_doctor {
 	size_t n_homes;
 	char **notes;
 	size_t entries, matched;
-	/* journal attribution */
-	pidmap *pids;
-	size_t n_pids;
-	char *pending_user;
+	hs_doctor_attrib *attrib;
 	/* drop-in */
 	hs_dropin_state dropin;
 	char *dropin_text;
@@ -117,10 +108,7 @@ void hs_doctor_free(hs_doctor *d)
 	free(d->f);
 	hs_bus_homes_free(d->homes, d->n_homes);
 	hs_strv_free(d->notes);
-	for (size_t i = 0; i < d->n_pids; i++)
-		free(d->pids[i].user);
-	free(d->pids);
-	free(d->pending_user);
+	hs_doctor_attrib_free(d->attrib);
 	free(d->dropin_text);
 	hs_edit_free(d->dropin_edit);
 	hs_strv_free(d->volumes);
@@ -142,101 +130,6 @@ static int note(hs_doctor *d, const char *fmt, ...)
 	if (r < 0)
 		return -ENOMEM;
 	return hs_strv_push(&d->notes, s, strlen(s));
-}
-
-static const char *pid_user(hs_doctor *d, uint32_t pid)
-{
-	for (size_t i = 0; i < d->n_pids; i++)
-		if (d->pids[i].pid == pid)
-			return d->pids[i].user;
-	return NULL;
-}
-
-static int pid_set(hs_doctor *d, uint32_t pid, const char *user)
-{
-	pidmap *nv;
-
-	for (size_t i = 0; i < d->n_pids; i++)
-		if (d->pids[i].pid == pid) {
-			char *u = strdup(user);
-
-			if (!u)
-				return -ENOMEM;
-			free(d->pids[i].user);
-			d->pids[i].user = u;
-			return 0;
-		}
-	nv = realloc(d->pids, (d->n_pids + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	d->pids = nv;
-	nv[d->n_pids].pid = pid;
-	nv[d->n_pids].user = strdup(user);
-	if (!nv[d->n_pids].user)
-		return -ENOMEM;
-	d->n_pids++;
-	return 0;
-}
-
-static bool span_is(const char *s, size_t len, const char *lit)
-{
-	return s && len == strlen(lit) && memcmp(s, lit, len) == 0;
-}
-
-/* States in which homed runs a worker for the home (homed-home.h HOME_STATE_IS_EXECUTING_OPERATION). */
-static bool executing_state(const char *s, size_t len)
-{
-	static const char *const idle[] = { "unfixated", "absent", "inactive", "dirty", "active", "lingering",
-					    "locked", NULL };
-
-	for (size_t i = 0; idle[i]; i++)
-		if (span_is(s, len, idle[i]))
-			return false;
-	return len > 0;
-}
-
-/* homed's "<user>: changing state <old> → <new>": remember the user for the worker that comes next. */
-static int track_state_change(hs_doctor *d, const char *msg, size_t len)
-{
-	static const char mid[] = ": changing state ";
-	const char *p = memmem(msg, len, mid, sizeof(mid) - 1), *end = msg + len, *last;
-	size_t ulen;
-
-	if (!p)
-		return 0;
-	ulen = (size_t)(p - msg);
-	if (!hs_doctor_name_ok(msg, ulen))
-		return 0;
-	last = end;
-	while (last > p && last[-1] != ' ')
-		last--;
-	free(d->pending_user);
-	d->pending_user = NULL;
-	if (executing_state(last, (size_t)(end - last))) {
-		d->pending_user = hs_strndup(msg, ulen);
-		if (!d->pending_user)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* "… /dev/mapper/home-<user> …" in a homework line names its user. */
-static bool user_from_dm(const char *msg, size_t len, char *out, size_t max)
-{
-	static const char pfx[] = "/dev/mapper/home-";
-	const char *p = memmem(msg, len, pfx, sizeof(pfx) - 1), *q;
-
-	if (!p)
-		return false;
-	p += sizeof(pfx) - 1;
-	q = p;
-	while (q < msg + len && *q != ' ' && *q != ',' && !(*q == '.' && (q + 1 == msg + len || q[1] == ' ')))
-		q++;
-	if (!hs_doctor_name_ok(p, (size_t)(q - p)) || (size_t)(q - p) >= max)
-		return false;
-	memcpy(out, p, (size_t)(q - p));
-	out[q - p] = '\0';
-	return true;
 }
 
 static finding *finding_find(hs_doctor *d, const char *rule, const char *user)
@@ -285,73 +178,65 @@ static int format_time(uint64_t usec, char *buf, size_t size)
 	return 0;
 }
 
-/* One entry of homed or homework (already filtered by unit, boot and time). */
-static int process_entry(hs_doctor *d, const hs_jentry *e)
+/* A match doctor_attrib.c decided about becomes evidence of a finding, unless a USER was asked about and it
+ * does not concern them. */
+static int on_evidence(hs_doctor_evidence *ev, void *userdata)
 {
-	hs_doctor_caps caps;
-	const char *user = NULL;
-	char dmuser[257], when[64];
+	hs_doctor *d = userdata;
+	const hs_doctor_rule *row = hs_doctor_row(ev->row);
+	char when[64], *text;
 	finding *f;
-	int row, r;
+	int r;
 
-	d->entries++;
-	if (!e->msg)
-		return 0;
-	if (span_is(e->ident, e->ident_len, "systemd-homed") || (!e->ident && !span_is(e->ident, e->ident_len,
-											 HOMEWORK_IDENT))) {
-		r = track_state_change(d, e->msg, e->msg_len);
-		if (r < 0)
-			return r;
-	}
-	if (span_is(e->ident, e->ident_len, HOMEWORK_IDENT) && e->pid) {
-		if (user_from_dm(e->msg, e->msg_len, dmuser, sizeof(dmuser)) && (r = pid_set(d, e->pid, dmuser)) < 0)
-			return r;
-		if (!pid_user(d, e->pid) && d->pending_user && (r = pid_set(d, e->pid, d->pending_user)) < 0)
-			return r;
-	}
-	row = hs_doctor_match(d->matcher, e->msg, e->msg_len, &caps);
-	if (row < 0)
-		return 0;
-	if (caps.user[0])
-		user = caps.user;
-	else if (caps.dm[0] && strncmp(caps.dm, "home-", 5) == 0 && hs_doctor_name_ok(caps.dm + 5, strlen(caps.dm + 5)))
-		user = caps.dm + 5;
-	else if (span_is(e->ident, e->ident_len, HOMEWORK_IDENT) && e->pid)
-		user = pid_user(d, e->pid);
-	if (d->only_user && user && strcmp(user, d->only_user) != 0)
+	if (d->only_user && (ev->user ? strcmp(ev->user, d->only_user) != 0 : hs_doctor_row_per_home(ev->row)))
 		return 0;
 	d->matched++;
-	r = finding_add(d, (size_t)row, user, &f);
+	r = finding_add(d, ev->row, ev->user, &f);
 	if (r < 0)
 		return r;
-	if (strstr(hs_doctor_row(row)->pattern, "Device link"))
+	if (row->pattern && strstr(row->pattern, "Device link"))
 		f->device_link = true;
-	if (e->realtime >= f->pub.realtime_usec) {
-		_cleanup_free_ char *msg = hs_escape(e->msg, e->msg_len, 1024);
-		_cleanup_free_ char *ident = e->ident ? hs_escape(e->ident, e->ident_len, 64) : strdup("?");
-		char *ev;
-
-		if (!msg || !ident)
-			return -ENOMEM;
-		if (e->realtime)
-			format_time(e->realtime, when, sizeof(when));
-		else
-			snprintf(when, sizeof(when), "-");
-		if ((e->pid ? asprintf(&ev, "%s %s[%u]: %s", when, ident, e->pid, msg) :
-			      asprintf(&ev, "%s %s: %s", when, ident, msg)) < 0)
-			return -ENOMEM;
-		free(f->evidence);
-		free(f->message);
-		free(f->identifier);
-		f->evidence = ev;
-		f->message = TAKE_PTR(msg);
-		f->identifier = TAKE_PTR(ident);
-		f->pub.realtime_usec = e->realtime;
-		f->pub.source = HS_EVIDENCE_JOURNAL;
-		f->caps = caps;
-		f->row = (size_t)row;
-	}
+	if (ev->realtime < f->pub.realtime_usec)
+		return 0;
+	if (ev->realtime)
+		format_time(ev->realtime, when, sizeof(when));
+	else
+		snprintf(when, sizeof(when), "-");
+	if ((ev->pid ? asprintf(&text, "%s %s[%u]: %s", when, ev->ident, ev->pid, ev->msg) :
+		       asprintf(&text, "%s %s: %s", when, ev->ident, ev->msg)) < 0)
+		return -ENOMEM;
+	free(f->evidence);
+	free(f->message);
+	free(f->identifier);
+	f->evidence = text;
+	f->message = TAKE_PTR(ev->msg);
+	f->identifier = TAKE_PTR(ev->ident);
+	f->pub.realtime_usec = ev->realtime;
+	f->pub.source = HS_EVIDENCE_JOURNAL;
+	f->caps = ev->caps;
+	f->row = ev->row;
 	return 0;
+}
+
+/* The password failures a normal login explained (of USER only, when one was asked about): one note. */
+static int note_discounted(hs_doctor *d)
+{
+	_cleanup_buf_ hs_buf users = {0};
+	const char *user;
+	size_t n = 0, count;
+
+	for (size_t i = 0; hs_doctor_attrib_discounted(d->attrib, i, &user, &count); i++) {
+		if (d->only_user && strcmp(user, d->only_user) != 0)
+			continue;
+		if ((n && hs_buf_puts(&users, ", ") < 0) || hs_buf_puts(&users, user) < 0)
+			return -ENOMEM;
+		n += count;
+	}
+	if (!n)
+		return 0;
+	return note(d, "journal: %zu failed password check%s of %s followed by the home's activation within %llu min: "
+		    "a normal login (pam_systemd_home asks without a password first), not a finding", n,
+		    n == 1 ? "" : "s", users.p, (unsigned long long)(hs_doctor_retry_window("bad-password") / 60000000));
 }
 
 /* ---- the bus --------------------------------------------------------------------------------------------- */
@@ -394,7 +279,10 @@ static int read_bus(hs_doctor *d, const hs_doctor_options *o)
 
 static int on_entry(const hs_jentry *e, void *userdata)
 {
-	return process_entry(userdata, e);
+	hs_doctor *d = userdata;
+
+	d->entries++;
+	return hs_doctor_attrib_entry(d->attrib, e);
 }
 
 static int bus_findings(hs_doctor *d)
@@ -442,43 +330,81 @@ static void fmt_bytes(uint64_t v, char *buf, size_t size)
 		snprintf(buf, size, "%.1f %s", x, unit[u]);
 }
 
-/* Free space of the file system holding @image (under ROOT), and the image's size: one sentence, or "". */
-static char *space_text(hs_ctx *ctx, const char *image)
+int hs_doctor_space_text(const char *dir, uint64_t avail, uint64_t total, const char *image, uint64_t size,
+			 uint64_t alloc, char **sentence, char **note)
+{
+	char a[32], b[32], c[32], e[32], m[32];
+	uint64_t min = hs_doctor_min_free();
+	int r;
+
+	*sentence = *note = NULL;
+	snprintf(m, sizeof(m), "%llu MiB", (unsigned long long)(min >> 20));
+	if (avail == UINT64_MAX) {
+		if (asprintf(sentence, "(The free space of %s could not be measured here.)", dir) < 0)
+			goto oom;
+		r = asprintf(note, "free at least %s on the file system holding the image first (move or delete files, "
+			     "old snapshots, the trash)", m);
+		return r < 0 ? (free(*sentence), *sentence = NULL, -ENOMEM) : 0;
+	}
+	fmt_bytes(avail, a, sizeof(a));
+	fmt_bytes(total, b, sizeof(b));
+	if (size != UINT64_MAX) {
+		fmt_bytes(size, c, sizeof(c));
+		fmt_bytes(alloc, e, sizeof(e));
+		r = asprintf(sentence, "Now %s has %s free of %s; the image %s is %s, of which %s allocated.%s%s%s", dir, a,
+			     b, image, c, e, avail < min ? " That is less than the " : "", avail < min ? m : "",
+			     avail < min ? " the discard update needs: free space there first." : "");
+	} else
+		r = asprintf(sentence, "Now %s has %s free of %s.%s%s%s", dir, a, b,
+			     avail < min ? " That is less than the " : "", avail < min ? m : "",
+			     avail < min ? " the discard update needs: free space there first." : "");
+	if (r < 0)
+		goto oom;
+	if (avail < min)
+		r = asprintf(note, "only %s free here, less than %s: free space on this file system first (move or "
+			     "delete files, old snapshots, the trash) until at least %s are free", a, m, m);
+	else
+		r = asprintf(note, "%s free here; the update below needs at least %s", a, m);
+	if (r < 0)
+		goto oom;
+	return 0;
+oom:
+	free(*sentence);
+	*sentence = NULL;
+	return -ENOMEM;
+}
+
+/* The free-space texts of a no-space finding, measured on the file system holding @image (under ROOT). */
+static int space_text(hs_ctx *ctx, const char *image, char **sentence, char **note)
 {
 	_cleanup_free_ char *dir = strdup(image);
-	char *slash, a[32], b[32], c[32], e[32];
+	uint64_t avail = UINT64_MAX, total = 0, size = UINT64_MAX, alloc = 0;
 	struct statvfs sv;
 	struct stat st;
-	char *out = NULL;
+	char *slash;
 	int fd;
 
 	if (!dir)
-		return NULL;
+		return -ENOMEM;
 	slash = strrchr(dir, '/');
-	if (!slash)
-		return strdup("");
 	if (slash == dir)
 		slash[1] = '\0';
-	else
+	else if (slash)
 		*slash = '\0';
-	fd = hs_root_open(ctx, HS_ROOT_SYS, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstatvfs(fd, &sv) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return asprintf(&out, "(The free space of %s could not be measured here.)", dir) < 0 ? NULL : out;
+	fd = slash ? hs_root_open(ctx, HS_ROOT_SYS, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -ENOENT;
+	if (fd >= 0 && fstatvfs(fd, &sv) == 0) {
+		avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+		total = (uint64_t)sv.f_blocks * sv.f_frsize;
+		if (avail == UINT64_MAX)
+			avail--;
 	}
-	close(fd);
-	fmt_bytes((uint64_t)sv.f_bavail * sv.f_frsize, a, sizeof(a));
-	fmt_bytes((uint64_t)sv.f_blocks * sv.f_frsize, b, sizeof(b));
-	if (hs_root_stat(ctx, HS_ROOT_SYS, image, &st) == 0 && S_ISREG(st.st_mode)) {
-		fmt_bytes((uint64_t)st.st_size, c, sizeof(c));
-		fmt_bytes((uint64_t)st.st_blocks * 512, e, sizeof(e));
-		if (asprintf(&out, "Now %s has %s free of %s; the image %s is %s, of which %s allocated.", dir, a, b,
-			     image, c, e) < 0)
-			return NULL;
-	} else if (asprintf(&out, "Now %s has %s free of %s.", dir, a, b) < 0)
-		return NULL;
-	return out;
+	if (fd >= 0)
+		close(fd);
+	if (avail != UINT64_MAX && hs_root_stat(ctx, HS_ROOT_SYS, image, &st) == 0 && S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+		alloc = (uint64_t)st.st_blocks * 512;
+	}
+	return hs_doctor_space_text(dir, avail, total, image, size, alloc, sentence, note);
 }
 
 /* On the live system: is /dev/mapper/<name> there, held or mounted? One sentence, or NULL. */
@@ -610,14 +536,15 @@ static int render(hs_doctor *d, finding *f)
 {
 	_cleanup_(hs_home_record_done) hs_home_record rec = {0};
 	_cleanup_free_ char *image = NULL, *fsckname = NULL, *dm = NULL, *volume = NULL, *space = NULL,
-			    *extra = NULL, *diag = NULL;
-	const char *user = f->user ? f->user : d->only_user ? d->only_user : "USER";
+			    *freenote = NULL, *imagedir = NULL, *extra = NULL, *diag = NULL;
+	const char *user = f->user ? f->user : "USER", *slash;
+	char minfree[32];
 	const char *rule = hs_doctor_row(f->row)->id, *fs;
 	const hs_doctor_rule *row;
 	char *nl;
 	int r;
 
-	if (f->user || d->only_user) {
+	if (f->user) {
 		r = hs_home_record_load(d->ctx, user, &rec);
 		if (r == -ENOMEM)
 			return r;
@@ -653,14 +580,20 @@ static int render(hs_doctor *d, finding *f)
 				"then give it to homesetup doctor --volume");
 	if (!volume)
 		return -ENOMEM;
-	if (strcmp(rule, "no-space") == 0 && !(space = space_text(d->ctx, image)))
+	if (strcmp(rule, "no-space") == 0 && (r = space_text(d->ctx, image, &space, &freenote)) < 0)
+		return r;
+	slash = strrchr(image, '/');
+	imagedir = slash && slash != image ? hs_strndup(image, (size_t)(slash - image)) : strdup("/");
+	if (!imagedir)
 		return -ENOMEM;
+	snprintf(minfree, sizeof(minfree), "%llu MiB", (unsigned long long)(hs_doctor_min_free() >> 20));
 	fs = f->caps.fs[0] ? f->caps.fs : rec.fstype;
 	{
 		const subst s[] = {
 			{ "user", user }, { "image", image }, { "fsckname", fsckname }, { "fsck", fsck_cmd(rec.fstype) },
 			{ "dm", dm }, { "volume", volume }, { "space", space ? space : "" }, { "fs", fs ? fs : "?" },
-			{ "fspkg", fs_package(fs) }, { "dropin", DROPIN_PATH },
+			{ "fspkg", fs_package(fs) }, { "dropin", DROPIN_PATH }, { "imagedir", imagedir },
+			{ "minfree", minfree }, { "freenote", freenote ? freenote : "" },
 		};
 
 		diag = expand(row->diagnosis, s, ELEMENTSOF(s));
@@ -851,10 +784,11 @@ int hs_doctor_write(hs_doctor *d, unsigned flags)
 
 /* ---- entry point ----------------------------------------------------------------------------------------- */
 
-int hs_doctor_run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts)
+static int run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts, const char *buf, size_t len)
 {
 	static const hs_doctor_options defaults = {0};
 	_cleanup_(hs_doctor_freep) hs_doctor *d = NULL;
+	_cleanup_free_ char *no_pcre2 = NULL;
 	const hs_doctor_options *o = opts ? opts : &defaults;
 	int r;
 
@@ -874,25 +808,43 @@ int hs_doctor_run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts)
 	for (size_t i = 0; o->volumes && o->volumes[i]; i++)
 		if ((r = hs_strv_push(&d->volumes, o->volumes[i], strlen(o->volumes[i]))) < 0)
 			return r;
-	r = hs_doctor_matcher_new(ctx, &d->matcher);
-	if (r < 0)
+	/* The rules are PCRE2 patterns, and libpcre2-8 is loaded on first use (dl.c): without it the journal cannot
+	 * be matched, which a note says; homed's own states are still read. */
+	r = hs_dl_open(HS_DL_PCRE2, &no_pcre2);
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0 && (r = hs_doctor_matcher_new(ctx, &d->matcher)) < 0)
 		return r;
 	r = read_bus(d, o);
 	if (r < 0)
 		return r;
 	if (o->no_journal)
 		r = note(d, "journal: not read");
+	else if (!d->matcher)
+		r = note(d, "journal: not read: its messages are matched with PCRE2, and %s", no_pcre2);
 	else {
 		hs_journal_query q = { .files = o->journal_files, .dir = o->journal_dir, .export_file = o->journal_export,
 				       .since_usec = o->since_usec };
 		_cleanup_free_ char *what = NULL;
 
+		if (buf)
+			q = (hs_journal_query){ .export_buf = buf, .export_len = len, .since_usec = o->since_usec };
+		if ((r = hs_doctor_attrib_new(&d->attrib, d->matcher, on_evidence, d)) < 0)
+			return r;
 		r = hs_journal_read_homed(ctx, &q, on_entry, d, &what);
+		if (r >= 0) {
+			int k = hs_doctor_attrib_finish(d->attrib);
+
+			if (k < 0)
+				return k;
+		}
 		if (r == 0)
 			r = note(d, "journal: %zu entr%s of systemd-homed and systemd-homework read from %s", d->entries,
 				 d->entries == 1 ? "y" : "ies", what);
 		else if (r > 0)
 			r = note(d, "journal: %s", what);
+		if (r >= 0)
+			r = note_discounted(d);
 	}
 	if (r < 0)
 		return r;
@@ -912,6 +864,17 @@ int hs_doctor_run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts)
 		return r;
 	*out = TAKE_PTR(d);
 	return 0;
+}
+
+int hs_doctor_run(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts)
+{
+	return run(ctx, out, opts, NULL, 0);
+}
+
+int hs_doctor_run_export_buf(hs_ctx *ctx, hs_doctor **out, const hs_doctor_options *opts, const char *buf,
+			     size_t len)
+{
+	return run(ctx, out, opts, buf ? buf : "", len);
 }
 
 size_t hs_doctor_finding_count(const hs_doctor *d)

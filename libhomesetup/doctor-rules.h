@@ -14,6 +14,11 @@
  * Rows with a NULL pattern are never matched against journal text: they carry the text of findings derived
  * from other evidence (the home's state on the bus, the kind of its image path).
  *
+ * Which user a message concerns is decided in diagnose.c, not here: a capture, homed's state change that closes
+ * the operation a failure line reports, or the worker PID of the one home with an operation running. A rule
+ * whose texts never use {user} is about systemd-homed as a whole (key-perms) and is reported whoever is asked
+ * about; any other rule's evidence is reported for USER only when it is attributed to USER.
+ *
  * The first line of a diagnosis is the finding's one-line summary. Fix templates are commands for the admin,
  * one per line, with these placeholders filled per finding:
  *   {user}      the user name ("USER" when the evidence does not name one)
@@ -23,6 +28,9 @@
  *   {dm}        the device-mapper name from the message, else home-USER
  *   {volume}    the block device(s) holding a home on a partition or LVM volume (--volume, or the record)
  *   {space}     free-space figures of the file system holding the image (statvfs), and the image's size
+ *   {imagedir}  the directory holding {image}
+ *   {minfree}   the free space the discard update needs on that file system (HS_DOCTOR_MIN_FREE)
+ *   {freenote}  what is free there now, compared with {minfree}; or how much to free when it is not known
  *   {fspkg}     the Gentoo package with the fsck of the file system named in the message
  *   {dropin}    /etc/systemd/system/systemd-homed.service.d/homesetup-kpartx.conf
  *
@@ -81,14 +89,26 @@
 	"ls -l {image}\n" \
 	"homectl activate {user}"
 
+/* homectl update opens an inactive LUKS home and writes the new record into the LUKS header and into the home's
+ * file system, i.e. into the sparse image: with 0 bytes free on the file system holding it, that write fails with
+ * EIO (the kernel logs "critical space allocation error"); with 64 MiB free a real homed took the update and then
+ * activated. 64 MiB: up to 16 MiB of LUKS2 header area, and a margin for the file system inside. */
+#define HS_DOCTOR_MIN_FREE (UINT64_C(64) << 20)
+
 #define DIAG_NO_SPACE \
 	"Not enough disk space to activate {user}'s home.\n" \
 	"Without discard, homework allocates the whole image with fallocate() on every activation (\"Not enough " \
 	"disk space to fully allocate home.\"); on a full file system (or on btrfs, which reserves the whole range, " \
 	"systemd issue #20960) activation then fails with \"Not enough disk space for home {user}\". With " \
-	"--luks-discard=true --luks-offline-discard=true the image stays sparse and is trimmed instead. {space}"
+	"--luks-discard=true --luks-offline-discard=true the image stays sparse and is trimmed instead. That update " \
+	"itself opens the home and writes the new record into the image, though: with no space left on the file " \
+	"system holding the image, the write fails with an I/O error (the kernel logs \"critical space allocation " \
+	"error\"). So free at least {minfree} on that file system first (the LUKS2 header area takes up to 16 MiB; " \
+	"the rest is a margin for the file system inside the image), then update and activate. {space}"
 #define FIX_NO_SPACE \
-	"homectl update {user} --luks-discard=true --luks-offline-discard=true\n" \
+	"df -h {imagedir}    # {freenote}\n" \
+	"homectl update {user} --luks-discard=true --luks-offline-discard=true    # only with at least {minfree} " \
+	"free: on a full file system this write into the sparse image fails with an I/O error\n" \
 	"homectl activate {user}"
 
 #define DIAG_BAD_PASSWORD \
@@ -157,7 +177,7 @@ static const hs_doctor_rule hs_doctor_rules[] = {
 	{ "no-space", "^Not enough disk space to allocate home of size .+\\.$", DIAG_NO_SPACE, FIX_NO_SPACE },
 	{ "bad-password", "^No valid password for LUKS superblock\\.$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
 	{ "bad-password", "^Failed to unlocks? LUKS superblock: Required key not available$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
-	{ "bad-password", "^None of the supplied plaintext passwords unlock the user record's hashed passwords\\.$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
+	{ "bad-password", "^None of the supplied plaintext passwords unlocks? the user record's hashed (?:passwords(?: or recovery keys)?|recovery keys)\\.$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
 	{ "bad-password", "^(?:Activation|Authentication|Unlocking operation|Change operation|Fixation) failed: Password for home (?<user>\\S+) is incorrect or not sufficient(?: for authentication\\.|, and configured security token not found either\\.)$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
 	{ "bad-password", "^(?:Activation|Fixation) failed: Required key not available$", DIAG_BAD_PASSWORD, FIX_BAD_PASSWORD },
 	{ "dm-leftover", "^Device mapper device (?:/dev/mapper/)?(?<dm>[^\\s/]+) already exists, refusing\\.$", DIAG_DM_LEFTOVER, FIX_DM_LEFTOVER },
@@ -176,6 +196,19 @@ static const struct {
 } hs_doctor_state_rules[] = {
 	{ "dirty", "fs-dirty" },
 	{ "absent", "absent-volume" }, /* absent-image when the record's image is a file */
+};
+
+/* Failures that are part of a normal login when the same home is activated (or authenticated) soon after:
+ * pam_systemd_home first asks homed without a password, so every PAM login of a homed user logs "None of the
+ * supplied plaintext passwords unlock the user record's hashed passwords." and "Activation failed: Required key
+ * not available" before the activation that works. Such a failure is not a finding when homed reports the same
+ * home's operation succeeding (a state change into active) within the window: the time a person takes at the
+ * password prompt. */
+static const struct {
+	const char *rule;
+	uint64_t window_usec;
+} hs_doctor_retry_rules[] = {
+	{ "bad-password", UINT64_C(5) * 60 * 1000000 },
 };
 
 #endif /* HOMESETUP_DOCTOR_RULES_H */

@@ -3,7 +3,7 @@
  * The journal side of `homesetup doctor`: the entries of systemd-homed.service and of its worker
  * systemd-homework (SYSLOG_IDENTIFIER=systemd-homework, a child in the same unit), of the current boot or from a
  * --since time on, read with sd-journal (the system journal, the journal under ROOT, journal files or a directory
- * given), or — for tests and for logs copied off a machine — from journal export format read directly.
+ * given), or — for tests, fuzzing and logs copied off a machine — from journal export format read directly.
  *
  * "Current boot" is the running boot for the system journal (sd_id128_get_boot) and, as journalctl -b does it, the
  * boot of the newest entry for anything else.
@@ -161,9 +161,24 @@ static int export_pass2(const hs_jentry *e, void *userdata)
 	return rd->fn(e, rd->userdata);
 }
 
+static int parse_export(hs_ctx *ctx, reader *rd, const char *buf, size_t len)
+{
+	int r = hs_journal_export_parse(ctx, buf, len, export_pass1, rd);
+
+	if (r >= 0)
+		r = hs_journal_export_parse(ctx, buf, len, export_pass2, rd);
+	return r;
+}
+
+static int describe_export(reader *rd, const char *src, char **what)
+{
+	return asprintf(what, "%s%s%s", src, rd->filter_boot && rd->newest_boot[0] ? ", boot " : "",
+			rd->filter_boot ? rd->newest_boot : "") < 0 ? -ENOMEM : 0;
+}
+
 static int read_export(hs_ctx *ctx, reader *rd, const char *path, char **what)
 {
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = NULL, *src = NULL;
 	struct stat st;
 	size_t got = 0;
 	int fd, r = 0;
@@ -191,20 +206,19 @@ static int read_export(hs_ctx *ctx, reader *rd, const char *path, char **what)
 		}
 		got += (size_t)n;
 	}
-	r = hs_journal_export_parse(ctx, buf, got, export_pass1, rd);
-	if (r >= 0)
-		r = hs_journal_export_parse(ctx, buf, got, export_pass2, rd);
+	r = parse_export(ctx, rd, buf, got);
 	if (r == -EIO)
 		hs_ctx_set_error(ctx, r, "%s: %s", path, hs_ctx_last_error(ctx));
-	if (r >= 0 && asprintf(what, "the export file %s%s%s", path, rd->filter_boot && rd->newest_boot[0] ? ", boot " : "",
-			       rd->filter_boot ? rd->newest_boot : "") < 0)
+	if (r >= 0 && (asprintf(&src, "the export file %s", path) < 0 || describe_export(rd, src, what) < 0))
 		r = -ENOMEM;
 out:
 	close(fd);
 	return r;
 }
 
-static int journal_field(sd_journal *j, const char *field, const char **val, size_t *len)
+/* A field of the current entry, copied to *copy (NUL-terminated, freed by the caller): the buffer
+ * sd_journal_get_data() returns is only valid until its next call. -ENOMEM, else 0 (*val NULL: no such field). */
+static int journal_field(sd_journal *j, const char *field, char **copy, const char **val, size_t *len)
 {
 	const void *data;
 	size_t n, fl = strlen(field);
@@ -213,8 +227,11 @@ static int journal_field(sd_journal *j, const char *field, const char **val, siz
 	*val = NULL;
 	*len = 0;
 	if (r < 0 || n <= fl)
-		return r < 0 ? r : 0;
-	*val = (const char *)data + fl + 1;
+		return 0;
+	*copy = hs_strndup((const char *)data + fl + 1, n - fl - 1);
+	if (!*copy)
+		return -ENOMEM;
+	*val = *copy;
 	*len = n - fl - 1;
 	return 0;
 }
@@ -280,6 +297,7 @@ static int read_journal(hs_ctx *ctx, reader *rd, const hs_journal_query *q, char
 	if (r < 0)
 		goto out;
 	while ((r = sd_journal_next(j)) > 0 && rd->passed < ENTRIES_MAX) {
+		_cleanup_free_ char *msg = NULL, *ident = NULL, *unit = NULL, *bootid = NULL, *pidstr = NULL;
 		hs_jentry e = {0};
 		const char *pid;
 		size_t pid_len;
@@ -288,12 +306,16 @@ static int read_journal(hs_ctx *ctx, reader *rd, const hs_journal_query *q, char
 			e.realtime = 0;
 		if (q->since_usec && e.realtime < q->since_usec)
 			continue;
-		(void)journal_field(j, "MESSAGE", &e.msg, &e.msg_len);
-		(void)journal_field(j, "SYSLOG_IDENTIFIER", &e.ident, &e.ident_len);
-		(void)journal_field(j, "_SYSTEMD_UNIT", &e.unit, &e.unit_len);
-		if (journal_field(j, "_PID", &pid, &pid_len) >= 0 && pid)
-			for (size_t k = 0; k < pid_len && k < 10 && pid[k] >= '0' && pid[k] <= '9'; k++)
-				e.pid = e.pid * 10 + (uint32_t)(pid[k] - '0');
+		if (journal_field(j, "MESSAGE", &msg, &e.msg, &e.msg_len) < 0 ||
+		    journal_field(j, "SYSLOG_IDENTIFIER", &ident, &e.ident, &e.ident_len) < 0 ||
+		    journal_field(j, "_SYSTEMD_UNIT", &unit, &e.unit, &e.unit_len) < 0 ||
+		    journal_field(j, "_BOOT_ID", &bootid, &e.boot, &e.boot_len) < 0 ||
+		    journal_field(j, "_PID", &pidstr, &pid, &pid_len) < 0) {
+			sd_journal_close(j);
+			return -ENOMEM;
+		}
+		for (size_t k = 0; pid && k < pid_len && k < 10 && pid[k] >= '0' && pid[k] <= '9'; k++)
+			e.pid = e.pid * 10 + (uint32_t)(pid[k] - '0');
 		if (!wanted_entry(&e))
 			continue;
 		rd->passed++;
@@ -324,6 +346,11 @@ int hs_journal_read_homed(hs_ctx *ctx, const hs_journal_query *q, hs_jentry_fn f
 	*what = NULL;
 	if (q->export_file)
 		return read_export(ctx, &rd, q->export_file, what);
+	if (q->export_buf) {
+		int r = parse_export(ctx, &rd, q->export_buf, q->export_len);
+
+		return r < 0 ? r : describe_export(&rd, "the export text given", what);
+	}
 	return read_journal(ctx, &rd, q, what);
 }
 

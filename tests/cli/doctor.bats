@@ -130,9 +130,140 @@ fire_and_miss() { # RULE USER IDENT MESSAGE NEAR-MISS [EXPECTED-USER]
 		'the image /home/dave.home is 4.0 KiB, of which 4.0 KiB allocated.' in d['findings'][0]['diagnosis']"
 }
 
+# run doctor (ARGS) with ROOT/srv/small a tmpfs of SIZE holding frank's sparse 400 MiB image, FILL=1: filled up
+doctor_small_fs() { # SIZE FILL ARGS...
+	local size=$1 fill=$2
+	shift 2
+	command -v unshare > /dev/null || skip "unshare is not installed"
+	mkdir -p "$ROOT/srv/small"
+	unshare -m mount -t tmpfs -o size=64k tmpfs "$ROOT/srv/small" 2> /dev/null ||
+		skip "cannot mount a tmpfs in a mount namespace here (needs CAP_SYS_ADMIN)"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run --separate-stderr unshare -m bash -c '
+		mount -t tmpfs -o "size=$1" tmpfs "$3/srv/small" || exit 2
+		truncate -s 400M "$3/srv/small/frank.home"
+		if [ "$2" = 1 ]; then dd if=/dev/zero of="$3/srv/small/filler" bs=4k 2> /dev/null; fi
+		if [ "$2" = 1 ] && [ "$(stat -f -c %a "$3/srv/small")" != 0 ]; then
+			echo "the tmpfs did not fill up" >&2
+			exit 2
+		fi
+		shift 3
+		exec "$@"' _ "$size" "$fill" "$ROOT" "$HOMESETUP" doctor --no-bus --root "$ROOT" --journal-export "$FIX" "$@"
+}
+
+no_space_fixture() {
+	hs_write "$ROOT" var/lib/systemd/home/frank.identity \
+		'{"userName":"frank","storage":"luks","imagePath":"/srv/small/frank.home"}'
+	entry systemd-homed 278 "frank: changing state inactive → activating"
+	entry systemd-homework 700 "Not enough disk space to fully allocate home."
+	entry systemd-homed 278 "Activation failed: No space left on device"
+	entry systemd-homed 278 "frank: changing state activating → inactive"
+}
+
+@test "no-space: with 0 bytes free the fix frees space first and says how little is free" {
+	no_space_fixture
+	doctor_small_fs 1m 1 frank --json
+	assert_status 1
+	rules_are "['no-space:frank']"
+	assert_json "d['findings'][0]['fix'].split('\\n')[0] == 'df -h /srv/small    # only 0 B free here, less than 64 MiB: '
+		'free space on this file system first (move or delete files, old snapshots, the trash) until at least 64 MiB are free'"
+	assert_json "[l.split()[:2] for l in d['findings'][0]['fix'].split('\\n')] ==
+		[['df', '-h'], ['homectl', 'update'], ['homectl', 'activate']]"
+	assert_json "'homectl update frank --luks-discard=true --luks-offline-discard=true    # only with at least 64 MiB free' in d['findings'][0]['fix']"
+	assert_json "'Now /srv/small has 0 B free of 1.0 MiB; the image /srv/small/frank.home is 400.0 MiB, of which 0 B allocated. '
+		'That is less than the 64 MiB the discard update needs: free space there first.' in d['findings'][0]['diagnosis']"
+	assert_json "d['findings'][0]['count'] == 2 and d['findings'][0]['message'] == 'Activation failed: No space left on device'"
+	doctor_small_fs 1m 1 frank
+	assert_status 1
+	assert_output_contains "df -h /srv/small    # only 0 B free here, less than 64 MiB"
+}
+
+@test "no-space: with enough room left the fix shows the free space and no shortfall" {
+	no_space_fixture
+	doctor_small_fs 128m 0 frank --json
+	assert_status 1
+	rules_are "['no-space:frank']"
+	assert_json "d['findings'][0]['fix'].split('\\n')[0] == 'df -h /srv/small    # 128.0 MiB free here; the update below needs at least 64 MiB'"
+	assert_json "'less than' not in d['findings'][0]['diagnosis'] and 'Now /srv/small has 128.0 MiB free of 128.0 MiB' in d['findings'][0]['diagnosis']"
+}
+
 @test "bad-password: 'No valid password for LUKS superblock.'" {
 	fire_and_miss bad-password erin systemd-homework "No valid password for LUKS superblock." \
 		"Provided password unlocks user record."
+}
+
+# One PAM login as a real systemd-homed (v252, tests/vm) logs it: pam_systemd_home asks without a password first.
+pam_login() { # USER WORKER-PID
+	local u=$1 pid=$2
+	entry systemd-homed 278 "$u: changing state inactive → activating-for-acquire"
+	entry systemd-homework "$pid" "None of the supplied plaintext passwords unlock the user record's hashed passwords."
+	entry systemd-homed 278 "Activation failed: Required key not available"
+	entry systemd-homed 278 "$u: changing state activating-for-acquire → inactive"
+	entry systemd-homed 278 "Got notification that all sessions of user $u ended, deactivating automatically."
+	entry systemd-homed 278 "$u: changing state inactive → activating-for-acquire"
+	entry systemd-homework "$((pid + 1))" "Provided password unlocks user record."
+	entry systemd-homework "$((pid + 1))" "Activation completed."
+	entry systemd-homed 278 "Home $u is signed exclusively by our key, accepting."
+	entry systemd-homed 278 "$u: changing state activating-for-acquire → active"
+}
+
+# A PAM login with a wrong password: the password-less try, the wrong one, no activation.
+wrong_login() { # USER WORKER-PID
+	local u=$1 pid=$2 k
+	for k in 0 1; do
+		entry systemd-homed 278 "$u: changing state inactive → activating-for-acquire"
+		entry systemd-homework "$((pid + k))" "None of the supplied plaintext passwords unlock the user record's hashed passwords."
+		entry systemd-homed 278 "Activation failed: Required key not available"
+		entry systemd-homed 278 "$u: changing state activating-for-acquire → inactive"
+	done
+}
+
+@test "bad-password: a normal PAM login is no finding; a wrong password with no activation after it is" {
+	pam_login lux 607
+	for mode in export journal; do
+		"doctor_$mode" --json
+		assert_status 0
+		assert_json "d['findings'] == [] and d['journal']['matched'] == 0 and
+			any(n.startswith('journal: 2 failed password checks of lux followed by the home\\'s activation within 5 min') for n in d['notes'])"
+		"doctor_$mode" lux
+		assert_status 0
+		assert_output_contains "No known problem found."
+	done
+	wrong_login smoke1 397
+	for mode in export journal; do
+		"doctor_$mode" --json
+		assert_status 1
+		rules_are "['bad-password:smoke1']"
+		assert_json "d['findings'][0]['count'] == 4 and d['findings'][0]['identifier'] == 'systemd-homed' and
+			d['findings'][0]['message'] == 'Activation failed: Required key not available'"
+		"doctor_$mode" lux --json
+		assert_status 0
+		"doctor_$mode" smoke1
+		assert_status 1
+		assert_output_contains "[bad-password] No password given for smoke1's home unlocked it."
+	done
+}
+
+@test "attribution: an entry that names no user is never reported for USER" {
+	entry systemd-homework 90 "None of the supplied plaintext passwords unlock the user record's hashed passwords."
+	entry systemd-homed 278 "Activation failed: Required key not available"
+	for mode in export journal; do
+		"doctor_$mode" frank
+		assert_status 0
+		assert_output_contains "No known problem found."
+		"doctor_$mode" --json
+		assert_status 1
+		rules_are "['bad-password:']"
+	done
+	# lux's failed logins are lux's, whoever else is asked about
+	wrong_login lux 600
+	for mode in export journal; do
+		"doctor_$mode" frank --json
+		assert_status 0
+		assert_json "d['findings'] == []"
+		"doctor_$mode" --json
+		rules_are "['bad-password:lux', 'bad-password:']"
+	done
 }
 
 @test "dm-leftover: 'Device mapper device … already exists' → close that name after checking it is unused" {
@@ -216,6 +347,7 @@ fire_and_miss() { # RULE USER IDENT MESSAGE NEAR-MISS [EXPECTED-USER]
 	printf '__REALTIME_TIMESTAMP=%s\n_BOOT_ID=%s\n_SYSTEMD_UNIT=systemd-homed.service\nSYSLOG_IDENTIFIER=systemd-homework\nMESSAGE\n' \
 		"$T0" "$BOOT" >> "$FIX"
 	printf '\x0c\x00\x00\x00\x00\x00\x00\x00ab\x00\xff\ncd\x1b[1mX\n\n' >> "$FIX"
+	# shellcheck disable=SC2016 # a hostile user name in homed's message: never expanded
 	entry systemd-homed 1 'Activation failed: Not enough disk space for home $(reboot)'
 	for mode in export journal; do
 		"doctor_$mode" --json

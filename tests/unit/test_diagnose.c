@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of diagnose.c (doctor rules, export reader, attribution, --since, the drop-in) and of the pure parts
- * of homekeys.c (SHA-256, the signable text of a record). */
+/* Unit tests of diagnose.c and doctor_attrib.c (doctor rules, export reader, attribution, logins, --since, the
+ * drop-in) and of the pure parts of homekeys.c (SHA-256, the signable text of a record). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +49,12 @@ static const struct {
 	{ "Failed to unlock LUKS superblock: Required key not available", "bad-password", NULL, NULL },
 	{ "Failed to unlock LUKS superblock: Input/output error", NULL, NULL, NULL },
 	{ "None of the supplied plaintext passwords unlock the user record's hashed passwords.", "bad-password", NULL, NULL },
+	{ "None of the supplied plaintext passwords unlocks the user record's hashed passwords.", "bad-password", NULL, NULL },
+	{ "None of the supplied plaintext passwords unlock the user record's hashed passwords or recovery keys.",
+	  "bad-password", NULL, NULL },
+	{ "None of the supplied plaintext passwords unlock the user record's hashed recovery keys.", "bad-password", NULL,
+	  NULL },
+	{ "None of the supplied plaintext passwords unlock the user record's hashed keys.", NULL, NULL, NULL },
 	{ "Activation failed: Password for home dave is incorrect or not sufficient for authentication.", "bad-password",
 	  "dave", NULL },
 	{ "Activation failed: Password for home dave is incorrect or not sufficient, and configured security token "
@@ -300,7 +306,11 @@ static void test_attribution(void **state)
 static void test_no_space_and_record(void **state)
 {
 	static const char text[] =
+		"__REALTIME_TIMESTAMP=1000000\n" BOOT2 HOMED "_PID=1\nMESSAGE=carol: changing state inactive \xe2\x86\x92 activating\n\n"
 		"__REALTIME_TIMESTAMP=2000000\n" BOOT2 HOMED "_PID=1\nMESSAGE=Activation failed: Not enough disk space for home carol\n\n"
+		"__REALTIME_TIMESTAMP=3000000\n" BOOT2 WORK "_PID=9\nMESSAGE=No fsck for file system xfs installed, ignoring.\n\n";
+	/* the same worker line with no operation of carol's before it names nobody */
+	static const char unnamed[] =
 		"__REALTIME_TIMESTAMP=3000000\n" BOOT2 WORK "_PID=9\nMESSAGE=No fsck for file system xfs installed, ignoring.\n\n";
 	hs_ctx *ctx = NULL;
 	hs_doctor *d = NULL;
@@ -317,7 +327,7 @@ static void test_no_space_and_record(void **state)
 	f = hs_doctor_finding(d, 0);
 	assert_string_equal(f->rule, "fsck-missing");
 	assert_non_null(strstr(f->fix, "sys-fs/xfsprogs"));
-	assert_null(f->user); /* the evidence does not name the user */
+	assert_string_equal(f->user, "carol"); /* the worker of carol's activation */
 	f = hs_doctor_finding(d, 1);
 	assert_string_equal(f->rule, "no-space");
 	assert_string_equal(f->user, "carol");
@@ -325,6 +335,309 @@ static void test_no_space_and_record(void **state)
 	assert_non_null(strstr(f->fix, "homectl activate carol"));
 	assert_non_null(strstr(f->diagnosis, "Now /data has "));
 	assert_non_null(strstr(f->diagnosis, "the image /data/carol.home is 5 B"));
+	/* free space first, then the discard update, then the activation */
+	assert_non_null(strstr(f->fix, "df -h /data    # "));
+	assert_true(strstr(f->fix, "df -h /data") < strstr(f->fix, "homectl update carol"));
+	assert_true(strstr(f->fix, "homectl update carol") < strstr(f->fix, "homectl activate carol"));
+	hs_doctor_free(d);
+
+	assert_int_equal(run_export(ctx, unnamed, &d, "carol", 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	hs_doctor_free(d);
+	assert_int_equal(run_export(ctx, unnamed, &d, NULL, 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 1);
+	assert_null(hs_doctor_finding(d, 0)->user);
+	hs_doctor_free(d);
+	hs_ctx_free(ctx);
+}
+
+/* The free-space texts of no-space: the free space first, and said outright when it is below the minimum. */
+static void test_space_text(void **state)
+{
+	char *sentence, *note;
+
+	assert_true(hs_doctor_min_free() == 64ULL << 20);
+	assert_int_equal(hs_doctor_space_text("/srv/small", 0, 700ULL << 20, "/srv/small/frank.home", 400ULL << 20,
+					      12ULL << 20, &sentence, &note), 0);
+	assert_string_equal(sentence, "Now /srv/small has 0 B free of 700.0 MiB; the image /srv/small/frank.home is "
+				      "400.0 MiB, of which 12.0 MiB allocated. That is less than the 64 MiB the discard "
+				      "update needs: free space there first.");
+	assert_string_equal(note, "only 0 B free here, less than 64 MiB: free space on this file system first (move or "
+				  "delete files, old snapshots, the trash) until at least 64 MiB are free");
+	free(sentence);
+	free(note);
+	/* exactly the minimum is enough */
+	assert_int_equal(hs_doctor_space_text("/home", 64ULL << 20, 1ULL << 30, "/home/a.home", UINT64_MAX, 0,
+					      &sentence, &note), 0);
+	assert_string_equal(sentence, "Now /home has 64.0 MiB free of 1.0 GiB.");
+	assert_string_equal(note, "64.0 MiB free here; the update below needs at least 64 MiB");
+	free(sentence);
+	free(note);
+	assert_int_equal(hs_doctor_space_text("/home", (64ULL << 20) - 1, 1ULL << 30, "/home/a.home", UINT64_MAX, 0,
+					      &sentence, &note), 0);
+	assert_non_null(strstr(sentence, "less than the 64 MiB"));
+	assert_non_null(strstr(note, "only 64.0 MiB free here, less than 64 MiB"));
+	free(sentence);
+	free(note);
+	/* not measured: how much to free, without a figure */
+	assert_int_equal(hs_doctor_space_text("/home", UINT64_MAX, 0, "/home/a.home", UINT64_MAX, 0, &sentence, &note), 0);
+	assert_string_equal(sentence, "(The free space of /home could not be measured here.)");
+	assert_string_equal(note, "free at least 64 MiB on the file system holding the image first (move or delete files, "
+				  "old snapshots, the trash)");
+	free(sentence);
+	free(note);
+}
+
+/* ---- logins: pam_systemd_home asks without a password first ---- */
+
+/* Append one entry (t in seconds) to an export text. */
+static void jadd(char *buf, size_t size, unsigned t, const char *ident, unsigned pid, const char *msg)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, size - n,
+		 "__REALTIME_TIMESTAMP=%u000000\n" BOOT2 "_SYSTEMD_UNIT=systemd-homed.service\nSYSLOG_IDENTIFIER=%s\n"
+		 "_PID=%u\nMESSAGE=%s\n\n", t, ident, pid, msg);
+}
+
+#define ARROW " \xe2\x86\x92 "
+#define NONE_UNLOCK "None of the supplied plaintext passwords unlock the user record's hashed passwords."
+#define NOKEY "Activation failed: Required key not available"
+
+/* One PAM login as a real systemd-homed (v252) logs it (tests/vm): the password-less try, then the one that works. */
+static void pam_login(char *buf, size_t size, unsigned t, const char *user, unsigned pid)
+{
+	char m[256];
+
+	snprintf(m, sizeof(m), "%s: changing state inactive" ARROW "activating-for-acquire", user);
+	jadd(buf, size, t, "systemd-homed", 278, m);
+	jadd(buf, size, t, "systemd-homework", pid, NONE_UNLOCK);
+	jadd(buf, size, t, "systemd-homed", 278, NOKEY);
+	snprintf(m, sizeof(m), "%s: changing state activating-for-acquire" ARROW "inactive", user);
+	jadd(buf, size, t, "systemd-homed", 278, m);
+	snprintf(m, sizeof(m), "Got notification that all sessions of user %s ended, deactivating automatically.", user);
+	jadd(buf, size, t, "systemd-homed", 278, m);
+	snprintf(m, sizeof(m), "%s: changing state inactive" ARROW "activating-for-acquire", user);
+	jadd(buf, size, t + 1, "systemd-homed", 278, m);
+	jadd(buf, size, t + 1, "systemd-homework", pid + 1, "Provided password unlocks user record.");
+	snprintf(m, sizeof(m), "Setting up LUKS device /dev/mapper/home-%s completed.", user);
+	jadd(buf, size, t + 1, "systemd-homework", pid + 1, m);
+	jadd(buf, size, t + 2, "systemd-homework", pid + 1, "Activation completed.");
+	snprintf(m, sizeof(m), "Home %s is signed exclusively by our key, accepting.", user);
+	jadd(buf, size, t + 2, "systemd-homed", 278, m);
+	snprintf(m, sizeof(m), "%s: changing state activating-for-acquire" ARROW "active", user);
+	jadd(buf, size, t + 2, "systemd-homed", 278, m);
+}
+
+/* A login with a wrong password: the password-less try, then the wrong one, and no activation. */
+static void wrong_login(char *buf, size_t size, unsigned t, const char *user, unsigned pid)
+{
+	char m[256];
+
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(m, sizeof(m), "%s: changing state inactive" ARROW "activating-for-acquire", user);
+		jadd(buf, size, t + k, "systemd-homed", 278, m);
+		jadd(buf, size, t + k, "systemd-homework", pid + k, NONE_UNLOCK);
+		jadd(buf, size, t + k, "systemd-homed", 278, NOKEY);
+		snprintf(m, sizeof(m), "%s: changing state activating-for-acquire" ARROW "inactive", user);
+		jadd(buf, size, t + k, "systemd-homed", 278, m);
+	}
+}
+
+static size_t count_rule(hs_doctor *d, const char *rule, const char *user)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < hs_doctor_finding_count(d); i++) {
+		const hs_finding *f = hs_doctor_finding(d, i);
+
+		if (strcmp(f->rule, rule) == 0 && (user ? f->user && strcmp(f->user, user) == 0 : !f->user))
+			n++;
+	}
+	return n;
+}
+
+static bool has_note(hs_doctor *d, const char *part)
+{
+	for (size_t i = 0; i < hs_doctor_note_count(d); i++)
+		if (strstr(hs_doctor_note(d, i), part))
+			return true;
+	return false;
+}
+
+static void test_pam_login(void **state)
+{
+	char text[16384] = "";
+	hs_ctx *ctx = NULL;
+	hs_doctor *d = NULL;
+	size_t entries, matched;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	assert_int_equal(hs_ctx_set_root(ctx, tmpdir), 0);
+	pam_login(text, sizeof(text), 100, "lux", 607);
+	pam_login(text, sizeof(text), 200, "trad", 567);
+	/* a normal login: no finding, for anyone */
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	hs_doctor_journal_stats(d, &entries, &matched);
+	assert_int_equal(entries, 22);
+	assert_int_equal(matched, 0);
+	assert_true(has_note(d, "journal: 4 failed password checks of lux, trad followed by the home's activation within 5 min"));
+	hs_doctor_free(d);
+	assert_int_equal(run_export(ctx, text, &d, "lux", 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	assert_true(has_note(d, "journal: 2 failed password checks of lux followed"));
+	hs_doctor_free(d);
+	/* the password typed wrong once, then right: still a login that worked */
+	text[0] = '\0';
+	wrong_login(text, sizeof(text), 100, "lux", 600);
+	pam_login(text, sizeof(text), 130, "lux", 610);
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	hs_doctor_free(d);
+	hs_ctx_free(ctx);
+}
+
+static void test_wrong_password(void **state)
+{
+	char text[16384] = "", m[256];
+	hs_ctx *ctx = NULL;
+	hs_doctor *d = NULL;
+	const hs_finding *f;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	assert_int_equal(hs_ctx_set_root(ctx, tmpdir), 0);
+	/* as in the VM: smoke1 logs in, logs out, then is given a wrong password; lux logs in normally after */
+	pam_login(text, sizeof(text), 55, "smoke1", 387);
+	wrong_login(text, sizeof(text), 58, "smoke1", 397);
+	pam_login(text, sizeof(text), 100, "lux", 607);
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 1);
+	f = hs_doctor_finding(d, 0);
+	assert_string_equal(f->rule, "bad-password");
+	assert_string_equal(f->user, "smoke1");
+	assert_int_equal(f->count, 4); /* two tries, each a worker line and homed's */
+	assert_non_null(strstr(f->evidence, "systemd-homed[278]: Activation failed: Required key not available"));
+	assert_non_null(strstr(f->fix, "homectl inspect smoke1"));
+	hs_doctor_free(d);
+	assert_int_equal(run_export(ctx, text, &d, "lux", 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	hs_doctor_free(d);
+
+	/* a success later than the window does not undo the failure */
+	text[0] = '\0';
+	wrong_login(text, sizeof(text), 100, "ann", 500);
+	pam_login(text, sizeof(text), 100 + 5 * 60 + 2, "ann", 510);
+	assert_int_equal(run_export(ctx, text, &d, "ann", 0, NULL), 0);
+	assert_int_equal(count_rule(d, "bad-password", "ann"), 1);
+	assert_int_equal(hs_doctor_finding(d, 0)->count, 4);
+	hs_doctor_free(d);
+
+	/* an active home: a failed authentication also ends in "active", and is not a success */
+	text[0] = '\0';
+	jadd(text, sizeof(text), 10, "systemd-homed", 278, "bea: changing state active" ARROW "authenticating-for-acquire");
+	jadd(text, sizeof(text), 10, "systemd-homework", 700, NONE_UNLOCK);
+	jadd(text, sizeof(text), 11, "systemd-homed", 278, "Authentication failed: Required key not available");
+	jadd(text, sizeof(text), 11, "systemd-homed", 278, "bea: changing state authenticating-for-acquire" ARROW "active");
+	assert_int_equal(run_export(ctx, text, &d, "bea", 0, NULL), 0);
+	assert_int_equal(count_rule(d, "bad-password", "bea"), 1);
+	assert_int_equal(hs_doctor_finding(d, 0)->count, 1); /* "Authentication failed" has no row: the worker's line */
+	hs_doctor_free(d);
+
+	/* a failed deactivation leaves the home active: not a login either */
+	text[0] = '\0';
+	wrong_login(text, sizeof(text), 10, "cid", 800);
+	jadd(text, sizeof(text), 12, "systemd-homed", 278, "cid: changing state active" ARROW "deactivating");
+	snprintf(m, sizeof(m), "Deactivation of cid failed: Device or resource busy");
+	jadd(text, sizeof(text), 13, "systemd-homed", 278, m);
+	jadd(text, sizeof(text), 13, "systemd-homed", 278, "cid: changing state deactivating" ARROW "active");
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(count_rule(d, "bad-password", "cid"), 1);
+	hs_doctor_free(d);
+	hs_ctx_free(ctx);
+}
+
+static void test_unnamed_not_attributed(void **state)
+{
+	char text[16384] = "";
+	hs_ctx *ctx = NULL;
+	hs_doctor *d = NULL;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	assert_int_equal(hs_ctx_set_root(ctx, tmpdir), 0);
+	/* homed's and a worker's failure lines with no state change around them name nobody */
+	jadd(text, sizeof(text), 10, "systemd-homework", 90, NONE_UNLOCK);
+	jadd(text, sizeof(text), 11, "systemd-homed", 278, NOKEY);
+	assert_int_equal(run_export(ctx, text, &d, "frank", 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 0);
+	hs_doctor_free(d);
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(count_rule(d, "bad-password", NULL), 1);
+	assert_int_equal(hs_doctor_finding(d, 0)->count, 2);
+	assert_non_null(strstr(hs_doctor_finding(d, 0)->fix, "homectl activate USER"));
+	hs_doctor_free(d);
+
+	/* lux's failed first try is lux's, not frank's, also when frank has a finding of his own */
+	text[0] = '\0';
+	wrong_login(text, sizeof(text), 10, "lux", 600);
+	jadd(text, sizeof(text), 20, "systemd-homed", 278, "frank: changing state inactive" ARROW "activating");
+	jadd(text, sizeof(text), 20, "systemd-homework", 700, "Not enough disk space to fully allocate home.");
+	jadd(text, sizeof(text), 21, "systemd-homed", 278, "Activation failed: No space left on device");
+	jadd(text, sizeof(text), 21, "systemd-homed", 278, "frank: changing state activating" ARROW "inactive");
+	assert_int_equal(run_export(ctx, text, &d, "frank", 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 1);
+	assert_string_equal(hs_doctor_finding(d, 0)->rule, "no-space");
+	assert_string_equal(hs_doctor_finding(d, 0)->user, "frank");
+	assert_int_equal(hs_doctor_finding(d, 0)->count, 2);
+	assert_non_null(strstr(hs_doctor_finding(d, 0)->evidence, "Activation failed: No space left on device"));
+	hs_doctor_free(d);
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(hs_doctor_finding_count(d), 2);
+	assert_int_equal(count_rule(d, "bad-password", "lux"), 1);
+	assert_int_equal(count_rule(d, "no-space", "frank"), 1);
+	hs_doctor_free(d);
+
+	/* a finding about homed as a whole (no user in its texts) is reported whoever is asked about */
+	text[0] = '\0';
+	jadd(text, sizeof(text), 10, "systemd-homed", 278, "Private key file is readable by more than the root user");
+	assert_int_equal(run_export(ctx, text, &d, "frank", 0, NULL), 0);
+	assert_int_equal(count_rule(d, "key-perms", NULL), 1);
+	hs_doctor_free(d);
+	hs_ctx_free(ctx);
+}
+
+/* Two homes start an operation before either worker logs: a worker's line names neither, until its device does. */
+static void test_concurrent_workers(void **state)
+{
+	char text[16384] = "";
+	hs_ctx *ctx = NULL;
+	hs_doctor *d = NULL;
+
+	assert_int_equal(hs_ctx_new(&ctx), 0);
+	assert_int_equal(hs_ctx_set_root(ctx, tmpdir), 0);
+	jadd(text, sizeof(text), 10, "systemd-homed", 278, "amy: changing state inactive" ARROW "activating");
+	jadd(text, sizeof(text), 10, "systemd-homed", 278, "ben: changing state inactive" ARROW "activating");
+	jadd(text, sizeof(text), 11, "systemd-homework", 41, "File system is corrupted, refusing.");
+	jadd(text, sizeof(text), 11, "systemd-homework", 42, "Setting up LUKS device /dev/mapper/home-ben completed.");
+	jadd(text, sizeof(text), 12, "systemd-homework", 42, "File system is corrupted, refusing.");
+	/* 41 is then the only worker left for amy */
+	jadd(text, sizeof(text), 13, "systemd-homework", 43, "No fsck for file system ext4 installed, ignoring.");
+	assert_int_equal(run_export(ctx, text, &d, NULL, 0, NULL), 0);
+	assert_int_equal(count_rule(d, "fs-dirty", NULL), 1);
+	assert_int_equal(count_rule(d, "fs-dirty", "ben"), 1);
+	assert_int_equal(count_rule(d, "fsck-missing", "amy"), 1);
+	hs_doctor_free(d);
+	/* a new boot ends every operation of the old one */
+	text[0] = '\0';
+	jadd(text, sizeof(text), 10, "systemd-homed", 278, "amy: changing state inactive" ARROW "activating");
+	{
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof(text) - n, "__REALTIME_TIMESTAMP=20000000\n" BOOT1 WORK
+			 "_PID=41\nMESSAGE=File system is corrupted, refusing.\n\n");
+	}
+	assert_int_equal(run_export(ctx, text, &d, NULL, 1, NULL), 0);
+	assert_int_equal(count_rule(d, "fs-dirty", NULL), 1);
 	hs_doctor_free(d);
 	hs_ctx_free(ctx);
 }
@@ -566,6 +879,11 @@ int main(void)
 		cmocka_unit_test(test_export_parse),
 		cmocka_unit_test(test_attribution),
 		cmocka_unit_test(test_no_space_and_record),
+		cmocka_unit_test(test_space_text),
+		cmocka_unit_test(test_pam_login),
+		cmocka_unit_test(test_wrong_password),
+		cmocka_unit_test(test_unnamed_not_attributed),
+		cmocka_unit_test(test_concurrent_workers),
 		cmocka_unit_test(test_dropin),
 		cmocka_unit_test(test_absent_image),
 		cmocka_unit_test(test_parse_time),
