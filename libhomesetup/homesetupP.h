@@ -105,11 +105,9 @@ char *hs_escape(const char *s, size_t len, size_t max);
 
 
 /* ---- version.c: versions built inside a caller's allocation (atoms are one malloc) ------------------- */
-/* Validate s[0..len) as a version and report the bytes hs_version_init_at() needs. 0 or -EINVAL/-ENOMEM. */
+/* Validate s[0..len) as a version and report the bytes a version built from it takes; the atom parser calls it
+ * only for the message hs_version_parse() gives a version too long to parse. 0 or -EINVAL/-ENOMEM. */
 int hs_version_measure(hs_ctx *ctx, const char *s, size_t len, size_t *size);
-/* Build the version in mem (at least the measured size, aligned like malloc's result). The text must be the
- * one just measured. The result is not to be passed to hs_version_free(): it lives in the caller's block. */
-hs_version *hs_version_init_at(void *mem, const char *s, size_t len);
 /* The same for a text the caller has validated already (one pass, no second validation): the block needs
  * hs_version_size_valid(len) bytes (0: too long), aligned like malloc's result. A text that is not a version
  * yields a meaningless version, never a write past that size. */

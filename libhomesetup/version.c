@@ -420,16 +420,6 @@ int hs_version_measure(hs_ctx *ctx, const char *s, size_t len, size_t *size)
 	return *size ? 0 : -ENOMEM;
 }
 
-hs_version *hs_version_init_at(void *mem, const char *s, size_t len)
-{
-	struct vscan sc;
-	int r = version_scan(NULL, s, len, &sc);
-
-	assert(r == 0); /* the caller measured this very text */
-	(void)r;
-	return version_build(mem, s, len, &sc);
-}
-
 /*
  * For a text the caller has already validated (the atom parser's recogniser): no second validation, no exact
  * measure, one pass that builds what version_build() builds. Each part after the first takes at least two
